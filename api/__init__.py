@@ -1,0 +1,1 @@
+"""Serve the eu-migration-kg knowledge graph over HTTP."""

@@ -1,0 +1,132 @@
+"""The `emkg` command: build, validate, serve, query, sparql, publish."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from rich.console import Console
+
+from graph.build import DEFAULT_OUT, DEFAULT_SOURCE, BuildError, build, build_graph
+from graph.curation import QuoteNotFoundError
+from graph.letter import LetterFormatError
+from graph.namespaces import BASE
+from graph.validate import validate
+
+console = Console(stderr=True)
+out = Console()
+
+
+def _cmd_build(args: argparse.Namespace) -> int:
+    with console.status("building") as status:
+        result = build(
+            Path(args.source), Path(args.out), args.base, progress=lambda m: status.update(m)
+        )
+    out.print(f"[bold]graph[/bold] {result.version}: {len(result.graph)} triples in {result.out_dir}")
+    from rich.table import Table
+
+    table = Table("class", "count", title="nodes per class")
+    for name, count in result.counts.items():
+        table.add_row(name, str(count))
+    out.print(table)
+    report = result.report
+    out.print(f"[bold]SHACL[/bold]: {len(report.violations)} violations, {len(report.warnings)} warnings")
+    for finding in report.warnings:
+        out.print(f"  [yellow]warning[/yellow] {finding.focus}: {finding.message}")
+    cover = result.coverage
+    out.print(
+        f"[bold]coverage[/bold]: annex {cover.annex_covered}/{cover.annex_sentences} sentences, "
+        f"body {cover.body_covered}/{cover.body_sentences} ({cover.body_ratio:.0%})"
+    )
+    for sentence in cover.uncovered:
+        out.print(f"  [dim]no fact:[/dim] {sentence}")
+    return 0
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    _, graph, _ = build_graph(Path(args.source), args.base)
+    report = validate(graph)
+    out.print(report.summary())
+    return 0 if report.conforms else 1
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from api.server import serve
+
+    serve(args.host, args.port, args.workers, args.endpoint, args.graph)
+    return 0
+
+
+def _cmd_query(args: argparse.Namespace) -> int:
+    from api.terminal import run_canned
+
+    return run_canned(args.name, args.params, out)
+
+
+def _cmd_sparql(args: argparse.Namespace) -> int:
+    from api.terminal import run_sparql
+
+    return run_sparql(args.query, out)
+
+
+def _cmd_publish(args: argparse.Namespace) -> int:
+    from api.publish import publish
+
+    publish(args.store, args.graph, Path(args.out))
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="emkg", description="EU migration commitments knowledge graph")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    b = sub.add_parser("build", help="letter -> validated graph files")
+    b.add_argument("--source", default=str(DEFAULT_SOURCE), help="the letter (text file)")
+    b.add_argument("--out", default=str(DEFAULT_OUT), help="output folder")
+    b.add_argument("--base", default=BASE, help="base IRI of the instances")
+    b.set_defaults(func=_cmd_build)
+
+    v = sub.add_parser("validate", help="SHACL report; non-zero exit on a violation")
+    v.add_argument("--source", default=str(DEFAULT_SOURCE))
+    v.add_argument("--base", default=BASE)
+    v.set_defaults(func=_cmd_validate)
+
+    s = sub.add_parser("serve", help="serve the API")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=8000)
+    s.add_argument("--workers", type=int, default=1)
+    s.add_argument("--endpoint", default=None, help="external SPARQL 1.1 query endpoint")
+    s.add_argument("--graph", default=None, help="named graph to read at the endpoint")
+    s.set_defaults(func=_cmd_serve)
+
+    q = sub.add_parser("query", help="run a canned query: emkg query NAME key=value ...")
+    q.add_argument("name")
+    q.add_argument("params", nargs="*", metavar="key=value")
+    q.set_defaults(func=_cmd_query)
+
+    r = sub.add_parser("sparql", help="run a SPARQL query against the built graph")
+    r.add_argument("query")
+    r.set_defaults(func=_cmd_sparql)
+
+    pub = sub.add_parser("publish", help="put the graph into a store (Graph Store Protocol)")
+    pub.add_argument("--store", required=True, help="the store's Graph Store Protocol URL")
+    pub.add_argument("--graph", default=None, help="named graph IRI (default: the dataset IRI)")
+    pub.add_argument("--out", default=str(DEFAULT_OUT), help="the built graph folder")
+    pub.set_defaults(func=_cmd_publish)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        code: int = args.func(args)
+    except (BuildError, QuoteNotFoundError, LetterFormatError, FileNotFoundError) as error:
+        console.print(f"[red]error:[/red] {error}")
+        return 2
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Build the eu-migration-kg knowledge graph from the Commission President's letter."""

@@ -1,0 +1,100 @@
+"""`emkg validate`: the graph checked against the SHACL shapes, with the ontology for classes.
+
+Violations fail the build; warnings (the letter's figures disagreeing with themselves) are
+reported and kept: the graph holds the letter's words.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from pyshacl import validate as shacl_validate
+from rdflib import Graph
+from rdflib.namespace import RDF
+
+from graph.namespaces import SH
+
+PROJECT = Path(__file__).resolve().parent.parent
+ONTOLOGY = PROJECT / "ontology" / "emk.ttl"
+SHAPES = PROJECT / "shapes" / "emk-shapes.ttl"
+
+
+@dataclass(frozen=True)
+class Finding:
+    severity: str  # "Violation" | "Warning" | "Info"
+    focus: str
+    shape: str
+    path: str
+    message: str
+
+
+@dataclass
+class ValidationReport:
+    findings: list[Finding]
+
+    @property
+    def violations(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "Violation"]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "Warning"]
+
+    @property
+    def conforms(self) -> bool:
+        return not self.violations
+
+    def summary(self) -> str:
+        lines = [f"{len(self.violations)} violations, {len(self.warnings)} warnings"]
+        for f in self.findings:
+            lines.append(f"  {f.severity}: {f.focus} [{f.shape}] {f.message}")
+        return "\n".join(lines)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "conforms": self.conforms,
+            "violations": len(self.violations),
+            "warnings": len(self.warnings),
+            "findings": [f.__dict__ for f in self.findings],
+        }
+
+
+@cache
+def _graph(path: Path) -> Graph:
+    return Graph().parse(path, format="turtle")
+
+
+def load_shapes() -> Graph:
+    return _graph(SHAPES)
+
+
+def load_ontology() -> Graph:
+    return _graph(ONTOLOGY)
+
+
+def validate(data: Graph) -> ValidationReport:
+    _, results, _ = shacl_validate(
+        data,
+        shacl_graph=load_shapes(),
+        ont_graph=load_ontology(),
+        inference="none",
+        advanced=True,
+        allow_warnings=True,
+    )
+    assert isinstance(results, Graph)
+    findings = []
+    for result in results.subjects(RDF.type, SH.ValidationResult):
+        severity = str(results.value(result, SH.resultSeverity)).rsplit("#", 1)[-1]
+        findings.append(
+            Finding(
+                severity=severity,
+                focus=str(results.value(result, SH.focusNode)),
+                shape=str(results.value(result, SH.sourceShape)),
+                path=str(results.value(result, SH.resultPath) or ""),
+                message=" ".join(str(m) for m in results.objects(result, SH.resultMessage)),
+            )
+        )
+    findings.sort(key=lambda f: (f.severity != "Violation", f.focus, f.shape, f.message))
+    return ValidationReport(findings)
