@@ -24,7 +24,9 @@ def _cmd_build(args: argparse.Namespace) -> int:
         result = build(
             Path(args.source), Path(args.out), args.base, progress=lambda m: status.update(m)
         )
-    out.print(f"[bold]graph[/bold] {result.version}: {len(result.graph)} triples in {result.out_dir}")
+    out.print(
+        f"[bold]graph[/bold] {result.version}: {len(result.graph)} triples in {result.out_dir}"
+    )
     from rich.table import Table
 
     table = Table("class", "count", title="nodes per class")
@@ -32,7 +34,9 @@ def _cmd_build(args: argparse.Namespace) -> int:
         table.add_row(name, str(count))
     out.print(table)
     report = result.report
-    out.print(f"[bold]SHACL[/bold]: {len(report.violations)} violations, {len(report.warnings)} warnings")
+    out.print(
+        f"[bold]SHACL[/bold]: {len(report.violations)} violations, {len(report.warnings)} warnings"
+    )
     for finding in report.warnings:
         out.print(f"  [yellow]warning[/yellow] {finding.focus}: {finding.message}")
     cover = result.coverage

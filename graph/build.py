@@ -81,7 +81,9 @@ def load_subjects(path: Path = EUROVOC) -> dict[str, list[Eurovoc]]:
         return {}
     entries = yaml.safe_load(path.read_text(encoding="utf-8")) or []
     return {
-        str(entry["commitment"]): [Eurovoc(s["iri"], s["label"]) for s in entry.get("subjects") or []]
+        str(entry["commitment"]): [
+            Eurovoc(s["iri"], s["label"]) for s in entry.get("subjects") or []
+        ]
         for entry in entries
     }
 
@@ -112,8 +114,8 @@ def check_passages(graph: Graph, text: str) -> None:
     """Every passage's words are exactly the stored text between its offsets."""
     for passage in graph.subjects(RDF.type, EMK.Passage):
         exact = str(graph.value(passage, OA.exact))
-        start = int(graph.value(passage, OA.start))  # type: ignore[arg-type]
-        end = int(graph.value(passage, OA.end))  # type: ignore[arg-type]
+        start = int(str(graph.value(passage, OA.start)))
+        end = int(str(graph.value(passage, OA.end)))
         if text[start:end] != exact:
             raise BuildError(f"passage {passage} does not match the text at {start}:{end}")
 
@@ -185,7 +187,9 @@ def build(
             "uncovered": cover.uncovered,
         },
     }
-    (out_dir / "report.json").write_text(json.dumps(report_data, indent=2, ensure_ascii=False) + "\n")
+    (out_dir / "report.json").write_text(
+        json.dumps(report_data, indent=2, ensure_ascii=False) + "\n"
+    )
     manifest = {
         "version": version,
         "triples": len(graph),

@@ -54,6 +54,7 @@ class Quantity:
 class Component:
     whole: Span
     parts: list[Span]
+    itemised: bool  # the parts are the whole broken down, so they must add up to it
 
 
 @dataclass
@@ -113,6 +114,7 @@ def load_curation(text: str, path: Path = DATA / "curated.yaml") -> Curation:
         Component(
             whole=locate(text, entry["whole"]),
             parts=[locate(text, quote) for quote in entry.get("parts") or []],
+            itemised=bool(entry.get("itemised", False)),
         )
         for entry in data.get("components") or []
     ]

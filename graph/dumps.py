@@ -44,11 +44,17 @@ def void_description(graph: Graph, base: str, counts: dict[str, int]) -> Graph:
     void.add((dataset, RDF.type, VOID.Dataset))
     void.add((dataset, RDF.type, DCAT.Dataset))
     void.add((dataset, DCT.title, Literal("EU migration commitments knowledge graph", lang="en")))
-    void.add((dataset, DCT.description, Literal(
-        "What the EU promised and did on migration, from the Commission President's letter to "
-        "EU leaders of 20 March 2023 and its annex; every fact cites the sentence it came from.",
-        lang="en",
-    )))
+    void.add(
+        (
+            dataset,
+            DCT.description,
+            Literal(
+                "What the EU promised and did on migration, from the Commission President's letter to "
+                "EU leaders of 20 March 2023 and its annex; every fact cites the sentence it came from.",
+                lang="en",
+            ),
+        )
+    )
     void.add((dataset, DCT.license, CC_BY))
     void.add((dataset, DCT.source, URIRef(base + "id/document/letter-2023-03-20")))
     void.add((dataset, VOID.triples, Literal(len(graph), datatype=XSD.integer)))
@@ -63,8 +69,14 @@ def void_description(graph: Graph, base: str, counts: dict[str, int]) -> Graph:
         void.add((dataset, DCAT.distribution, dist))
         void.add((dist, RDF.type, DCAT.Distribution))
         void.add((dist, DCAT.downloadURL, dist))
-        void.add((dist, DCAT.mediaType, URIRef(f"https://www.iana.org/assignments/media-types/{media_type}")))
-        void.add((dist, DCT.format, Literal(media_type)))
+        void.add(
+            (
+                dist,
+                DCAT.mediaType,
+                URIRef(f"https://www.iana.org/assignments/media-types/{media_type}"),
+            )
+        )
+        void.add((dist, DCT["format"], Literal(media_type)))
     for curie, count in sorted(counts.items()):
         cls = URIRef(graph.namespace_manager.expand_curie(curie)) if ":" in curie else URIRef(curie)
         partition = URIRef(f"{base}dataset/class/{curie.replace(':', '-')}")
@@ -87,6 +99,8 @@ def write_dumps(graph: Graph, out_dir: Path, base: str, counts: dict[str, int]) 
             path.write_text(graph.serialize(format=fmt), encoding="utf-8")
         files.append(path)
     void_path = out_dir / "void.ttl"
-    void_path.write_text(void_description(graph, base, counts).serialize(format="turtle"), encoding="utf-8")
+    void_path.write_text(
+        void_description(graph, base, counts).serialize(format="turtle"), encoding="utf-8"
+    )
     files.append(void_path)
     return files

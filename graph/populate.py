@@ -86,7 +86,7 @@ class GraphWriter:
             if node not in self.used_slugs:
                 self.used_slugs.add(node)
                 return node
-        digest = hashlib.sha1(words.encode()).hexdigest()[:8]
+        digest = hashlib.sha1(words.encode(), usedforsecurity=False).hexdigest()[:8]
         node = self.iri(kind, f"{prefix}-{digest}" if prefix else digest)
         self.used_slugs.add(node)
         return node
@@ -98,7 +98,9 @@ class GraphWriter:
             return self.passages[key]
         exact = self.text[span.start : span.end]
         occurrence = self.text.count(exact, 0, span.start)
-        digest = hashlib.sha1(f"{exact}\x00{occurrence}".encode()).hexdigest()[:16]
+        digest = hashlib.sha1(
+            f"{exact}\x00{occurrence}".encode(), usedforsecurity=False
+        ).hexdigest()[:16]
         node = self.iri("passage", digest)
         g = self.g
         g.add((node, RDF.type, EMK.Passage))
@@ -141,6 +143,9 @@ class GraphWriter:
                 continue
             if entity.is_actor:
                 self.g.add((node, EMK.involves, target))
+            if entity.type == "Person" and entity.affiliation in self.entities:
+                # "the Executive Director of Frontex" involves Frontex as well
+                self.g.add((node, EMK.involves, self.entity_node(entity.affiliation, span)))
             if entity.is_place:
                 self.g.add((node, EMK.location, target))
 
@@ -171,7 +176,13 @@ class GraphWriter:
         g.add((doc, RDFS.label, Literal(title, lang="en")))
         g.add((doc, DCT.date, Literal(self.letter.date, datatype=XSD.date)))
         g.add((doc, DCT.license, CC_BY))
-        g.add((doc, DCT.publisher, URIRef("http://publications.europa.eu/resource/authority/corporate-body/COM")))
+        g.add(
+            (
+                doc,
+                DCT.publisher,
+                URIRef("http://publications.europa.eu/resource/authority/corporate-body/COM"),
+            )
+        )
         g.add((doc, DCT.alternative, Literal(self.letter.annex_title, lang="en")))
         president = self.entities.get("person/ursula-von-der-leyen")
         if president is not None and "Ursula von der Leyen" in self.text:
@@ -188,6 +199,7 @@ class GraphWriter:
                 label = f"{section.title}: {self.text[heading.span.start : heading.span.end]}"
                 group = self.unique("action", label, "annex")
                 self.write_group(group, label, heading.span, items)
+                self.g.add((group, DCT.isPartOf, self.document))
                 self.write_items(items, None, [group])
 
     def write_commitment(self, commitment: Commitment) -> None:
@@ -206,6 +218,7 @@ class GraphWriter:
         self.cite(node, commitment.span)
         unit = self.unit(commitment.span)
         self.link_mentions(node, unit.mentions, commitment.span)
+        self.set_dates(node, unit.dates)
         for subject in self.subjects.get(commitment.number, []):
             g.add((node, DCT.subject, URIRef(subject.iri)))
             g.add((URIRef(subject.iri), SKOS.prefLabel, Literal(subject.label, lang="en")))
@@ -304,12 +317,13 @@ class GraphWriter:
     ) -> URIRef:
         g = self.g
         purpose = self.text[amount.end : clause.end].strip(" ,.;()")
-        node = self.unique("funding", f"{amount.phrase} {purpose}")
+        words = f"{amount.phrase} {purpose}".replace("€", " EUR ").replace("EUR  EUR", "EUR")
+        node = self.unique("funding", words)
         g.add((node, RDF.type, EMK.FundingInstrument))
         label = f"{amount.phrase} {purpose}".strip()
         g.add((node, RDFS.label, Literal(" ".join(label.split()[:14]), lang="en")))
         g.add((node, DCT.description, Literal(self.text[clause.start : clause.end], lang="en")))
-        g.add((node, EMK.amountEUR, Literal(Decimal(amount.amount), datatype=XSD.decimal)))
+        g.add((node, EMK.amountEUR, _decimal(amount.amount)))
         g.add((node, EMK.amountPhrase, Literal(amount.phrase)))
         if amount.qualifier:
             g.add((node, EMK.amountQualifier, Literal(amount.qualifier)))
@@ -327,7 +341,10 @@ class GraphWriter:
             target = self.entity_node(entity.key, clause)
             if entity.is_place:
                 g.add((node, EMK.location, target))
-            if entity.type in ("PartnerCountry", "MemberState", "Agency") and not mention.by_adjective:
+            if (
+                entity.type in ("PartnerCountry", "MemberState", "Agency")
+                and not mention.by_adjective
+            ):
                 g.add((node, EMK.recipient, target))
             if entity.type == "Policy":
                 g.add((node, EMK.refersTo, target))
@@ -341,7 +358,9 @@ class GraphWriter:
         steps = {(s.span.start): s for s in (self.curation.steps if self.curation else [])}
         for paragraph in self.letter.paragraphs:
             for sentence in self.body_sentences(paragraph):
-                step = next((s for at, s in steps.items() if sentence.start <= at < sentence.end), None)
+                step = next(
+                    (s for at, s in steps.items() if sentence.start <= at < sentence.end), None
+                )
                 node: URIRef | None = None
                 if step is not None:
                     node = self.write_step(sentence, step.commitments, step.part_of, step.involves)
@@ -377,7 +396,9 @@ class GraphWriter:
                 (n for (s, e), n in self.action_of_span.items() if s <= part_of.start < e), None
             )
             if target is None:
-                raise ValueError(f"part_of quote is not an annex item: {self.text[part_of.start:part_of.end]!r}")
+                raise ValueError(
+                    f"part_of quote is not an annex item: {self.text[part_of.start : part_of.end]!r}"
+                )
             self.g.add((node, EMK.partOf, target))
         self.link_keys(node, involves, EMK.involves, sentence)
         return node
@@ -389,10 +410,16 @@ class GraphWriter:
             return
         for event in self.curation.events:
             sentence = self.sentence_of(event.span)
-            found = [d for d in find_dates(self.text[sentence.start : sentence.end], self.letter.date) if d.phrase == event.date_phrase]
+            found = [
+                d
+                for d in find_dates(self.text[sentence.start : sentence.end], self.letter.date)
+                if d.phrase == event.date_phrase
+            ]
             if not found:
                 raise ValueError(f"curated event date {event.date_phrase!r} not in its sentence")
-            node = self.write_event(None, event.span, event.label, _shift(found[0], sentence.start), [])
+            node = self.write_event(
+                None, event.span, event.label, _shift(found[0], sentence.start), []
+            )
             self.link_mentions(node, self.unit(event.span).mentions, event.span)
             self.link_keys(node, event.involves, EMK.involves, event.span)
             self.link_keys(node, event.location, EMK.location, event.span)
@@ -402,6 +429,8 @@ class GraphWriter:
             self.write_quantity(quantity, None)
         for component in self.curation.components:
             whole = self.funding_in(component.whole)
+            if component.itemised:
+                self.g.add((whole, EMK.itemised, Literal(True)))
             for part in component.parts:
                 self.g.add((self.funding_in(part), EMK.componentOf, whole))
 
@@ -410,7 +439,7 @@ class GraphWriter:
         node = self.unique("event", quantity.label)
         g.add((node, RDF.type, EMK.Event))
         g.add((node, RDFS.label, Literal(quantity.label, lang="en")))
-        g.add((node, EMK.quantity, Literal(Decimal(quantity.quantity), datatype=XSD.decimal)))
+        g.add((node, EMK.quantity, _decimal(Decimal(quantity.quantity))))
         g.add((node, EMK.unit, Literal(quantity.unit, lang="en")))
         container = self.container_of(quantity.span)
         dates = self.unit(container).dates if container else []
@@ -421,11 +450,20 @@ class GraphWriter:
         self.set_status(node, status_of_interval(first, last, self.letter.date))
         self.cite(node, quantity.span)
         self.link_keys(node, quantity.location, EMK.location, quantity.span)
-        self.link_keys(node, [k for k in quantity.location if self.entities[k].is_actor], EMK.involves, quantity.span)
+        self.link_keys(
+            node,
+            [k for k in quantity.location if self.entities[k].is_actor],
+            EMK.involves,
+            quantity.span,
+        )
         self.link_keys(node, quantity.involves, EMK.involves, quantity.span)
         if whole is not None:
             g.add((node, EMK.componentOf, whole))
-        action = next((n for (s, e), n in self.action_of_span.items() if s <= quantity.span.start < e), None)
+        if quantity.parts:
+            g.add((node, EMK.itemised, Literal(True)))
+        action = next(
+            (n for (s, e), n in self.action_of_span.items() if s <= quantity.span.start < e), None
+        )
         if action is not None:
             g.add((action, EMK.hasEvent, node))
         for part in quantity.parts:
@@ -435,11 +473,13 @@ class GraphWriter:
     def funding_in(self, span: Span) -> URIRef:
         starts = sorted(at for at in self.funding_at if span.start <= at < span.end)
         if not starts:
-            raise ValueError(f"no sum of money in curated quote {self.text[span.start:span.end]!r}")
+            raise ValueError(
+                f"no sum of money in curated quote {self.text[span.start : span.end]!r}"
+            )
         return self.funding_at[starts[0]]
 
     def container_of(self, span: Span) -> Span | None:
-        for (s, e) in self.action_of_span:
+        for s, e in self.action_of_span:
             if s <= span.start < e:
                 return Span(s, e)
         return None
@@ -507,7 +547,11 @@ def _shift(mention: DateMention, offset: int) -> DateMention:
 
 def _shift_money(mention: MoneyMention, offset: int) -> MoneyMention:
     return MoneyMention(
-        mention.start + offset, mention.end + offset, mention.phrase, mention.amount, mention.qualifier
+        mention.start + offset,
+        mention.end + offset,
+        mention.phrase,
+        mention.amount,
+        mention.qualifier,
     )
 
 
@@ -560,10 +604,18 @@ def _event_label(text: str, clause: Span, mention: DateMention, dates: list[Date
     elif len(label.split()) < 6 and not re.match(r"\s*\)?[,;.]", after):
         label = f"{label} {re.split(r'[,;.(]', after, maxsplit=1)[0]}"
     label = re.sub(r"\s*\([^)]*\)", "", label)
-    label = re.sub(r"(?i)^\s*(on|and|following|after|ahead of|as set out at|during|at)\s+", "", label)
+    label = re.sub(
+        r"(?i)^\s*(on|and|following|after|ahead of|as set out at|during|at)\s+", "", label
+    )
     if "(" in label and ")" not in label:
         label = label[: label.index("(")]
     label = label.strip(" ,.;:()")
     words = label.split()
     label = " ".join(words[:16]) + (" …" if len(words) > 16 else "")
     return label[:1].upper() + label[1:] if label else mention.phrase
+
+
+def _decimal(value: Decimal) -> Literal:
+    """An xsd:decimal in canonical form ('524.0'), so every serialisation writes the same term."""
+    text = format(value, "f")
+    return Literal(text if "." in text else text + ".0", datatype=XSD.decimal)

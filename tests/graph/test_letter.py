@@ -59,7 +59,9 @@ def test_commitment_titles_are_the_bold_words(number: str, title: str) -> None:
 
 def test_commitment_text_split_across_pages_is_joined() -> None:
     seven = L.at(L.commitments[6].span)
-    assert "using existing options on safe third countries and safe countries of origin more" in seven
+    assert (
+        "using existing options on safe third countries and safe countries of origin more" in seven
+    )
     assert seven.endswith("increase the use of these principles.")
     fifteen = L.at(L.commitments[14].span)
     assert "and it will develop a new online platform to support employers" in fifteen
@@ -71,7 +73,9 @@ def test_bullet_cut_mid_sentence_is_resumed() -> None:
     assert "Senior Officials delegation on 21-22 March following FAC discussion" in tunisia
     assert tunisia.endswith("Talent Partnership round table (Q2 2023).")
     seven = [L.at(i.span) for i in L.commitments[6].followups]
-    assert seven[1].endswith("the guidance document by the EU Asylum Agency will also support these discussions.")
+    assert seven[1].endswith(
+        "the guidance document by the EU Asylum Agency will also support these discussions."
+    )
 
 
 def test_continuation_row_stays_with_its_commitment() -> None:
@@ -84,7 +88,23 @@ def test_continuation_row_stays_with_its_commitment() -> None:
 
 @pytest.mark.parametrize(
     ("number", "count"),
-    [(1, 4), (2, 9), (3, 2), (4, 2), (5, 3), (6, 2), (7, 2), (8, 2), (9, 2), (10, 2), (11, 9), (12, 5), (13, 2), (14, 2), (15, 3)],
+    [
+        (1, 4),
+        (2, 9),
+        (3, 2),
+        (4, 2),
+        (5, 3),
+        (6, 2),
+        (7, 2),
+        (8, 2),
+        (9, 2),
+        (10, 2),
+        (11, 9),
+        (12, 5),
+        (13, 2),
+        (14, 2),
+        (15, 3),
+    ],
 )
 def test_follow_up_items_per_commitment(number: int, count: int) -> None:
     assert len(L.commitments[number - 1].followups) == count
@@ -107,7 +127,10 @@ def test_action_plans_block() -> None:
 
 def test_body_paragraph_cut_by_page_break_is_joined() -> None:
     texts = [L.at(p.span) for p in L.paragraphs]
-    assert any("working with the Member States most concerned on the Action Plans for the Atlantic" in t for t in texts)
+    assert any(
+        "working with the Member States most concerned on the Action Plans for the Atlantic" in t
+        for t in texts
+    )
     assert not any(t.startswith("Action Plans for the Atlantic") for t in texts)
 
 

@@ -1,0 +1,127 @@
+"""The FastAPI application: `create_app()` builds it, routers come from `api/routers/*.py`.
+
+A router module joins the app by exposing `router = APIRouter(...)`; handlers reach the graph
+through `StoreDep` and the settings through `api.settings.SettingsDep`:
+
+    @router.get("/thing")
+    async def thing(store: StoreDep) -> dict[str, object]:
+        rows = await store.select(QUERY, {"entity": URIRef(iri)})
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import pkgutil
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+
+import api.routers
+from api.errors import ApiError, install_error_handlers
+from api.logs import AccessLogMiddleware, configure_access_log
+from api.settings import Settings, get_settings
+from api.stores import GraphLoader, QueryStore, open_store
+
+log = logging.getLogger("emkg.app")
+
+EXPOSED_HEADERS = ["Link", "ETag", "X-Result-Truncated", "X-Total-Count", "Retry-After"]
+
+
+def get_store(request: Request) -> QueryStore:
+    """The running store (a FastAPI dependency)."""
+    store: QueryStore | None = getattr(request.app.state, "store", None)
+    if store is None:
+        raise ApiError(503, "the graph store is not ready")
+    return store
+
+
+StoreDep = Annotated[QueryStore, Depends(get_store)]
+
+
+def default_graph_loader(settings: Settings) -> GraphLoader:
+    """`graph.build.ensure_built` when auto-build is on and the builder exists; else as-is."""
+    if settings.auto_build:
+        try:
+            from graph.build import ensure_built
+        except ImportError:
+            log.warning(
+                "graph.build.ensure_built is not available; serving %s as it is", settings.graph_dir
+            )
+        else:
+            return ensure_built
+
+    def as_is(graph_dir: Path) -> Path:
+        return graph_dir
+
+    return as_is
+
+
+def discover_routers() -> list[APIRouter]:
+    """The `router` of every module in api/routers, in module-name order."""
+    routers: list[APIRouter] = []
+    for module_info in sorted(pkgutil.iter_modules(api.routers.__path__), key=lambda m: m.name):
+        if module_info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"api.routers.{module_info.name}")
+        router = getattr(module, "router", None)
+        if isinstance(router, APIRouter):
+            routers.append(router)
+    return routers
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    graph_loader: GraphLoader | None = None,
+    store: QueryStore | None = None,
+) -> FastAPI:
+    """The app, with its store opened at start-up and closed at shut-down.
+
+    `store` injects a ready store (it is then not closed by the app); `graph_loader` replaces
+    the builder call that prepares the graph directory.
+    """
+    settings = settings or get_settings()
+    loader = graph_loader or default_graph_loader(settings)
+    configure_access_log()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if store is not None:
+            app.state.store = store
+            yield
+            return
+        opened = await open_store(settings, loader)
+        app.state.store = opened
+        try:
+            yield
+        finally:
+            app.state.store = None
+            await opened.close()
+
+    app = FastAPI(
+        title="EU migration knowledge graph",
+        summary="The EU's migration commitments and their follow-up, as linked data",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.store = None
+    app.dependency_overrides[get_settings] = lambda: settings
+    install_error_handlers(app)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=["*"],
+        allow_credentials=False,
+        allow_methods=["GET", "POST", "OPTIONS"],
+        allow_headers=["*"],
+        expose_headers=EXPOSED_HEADERS,
+    )
+    app.add_middleware(AccessLogMiddleware)
+    for router in discover_routers():
+        app.include_router(router)
+    return app

@@ -1,0 +1,78 @@
+"""Server settings, read from `EMKG_*` environment variables.
+
+Handlers reach them through `SettingsDep`; `create_app(settings)` overrides the cached default,
+so tests and the command line can run apps with settings of their own.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import Depends
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+BASE_IRI = "https://w3id.org/eu-migration-kg/"
+
+
+class Settings(BaseSettings):
+    """Everything the server can be told from outside, with the defaults the contract implies."""
+
+    model_config = SettingsConfigDict(env_prefix="EMKG_", frozen=True, extra="ignore")
+
+    base_iri: str = BASE_IRI
+    graph_dir: Path = PROJECT_ROOT / "output"
+    ontology_file: Path | None = PROJECT_ROOT / "ontology" / "emk.ttl"
+    auto_build: bool = Field(
+        default=True, description="build the graph at start-up when it is missing or stale"
+    )
+    store_dir: Path | None = Field(
+        default=None,
+        description="keep the on-disk query store here, one folder per graph version, so a "
+        "restart reuses it; by default a temporary folder that is removed at shut-down",
+    )
+    query_timeout: float = Field(default=10.0, gt=0, description="seconds per query")
+    max_query_bytes: int = Field(default=64 * 1024, gt=0)
+    row_cap: int = Field(default=10_000, gt=0, description="SELECT solutions per answer")
+    triple_cap: int = Field(default=100_000, gt=0, description="CONSTRUCT/DESCRIBE triples")
+    pool_size: int = Field(default=2, ge=1, le=64, description="query worker processes")
+    endpoint: str | None = Field(
+        default=None,
+        description="an external SPARQL 1.1 query endpoint instead of the embedded store",
+    )
+    graph_iri: str = Field(
+        default=BASE_IRI + "dataset",
+        description="the named graph an external endpoint holds the data in",
+    )
+    service_allowlist: Annotated[tuple[str, ...], NoDecode] = ()
+    admin_token: SecretStr | None = None
+
+    @field_validator("service_allowlist", mode="before")
+    @classmethod
+    def _split_allowlist(cls, value: object) -> object:
+        """Accept a JSON list or a comma- or space-separated string of endpoint IRIs."""
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                import json
+
+                return tuple(json.loads(text))
+            return tuple(part for part in text.replace(",", " ").split() if part)
+        return value
+
+    @field_validator("endpoint", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The settings of this process, from the environment (cached)."""
+    return Settings()
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]

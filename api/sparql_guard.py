@@ -1,0 +1,295 @@
+"""What a query may do here, decided before it runs: read-only, allowlisted SERVICE, bounded size.
+
+`inspect_query` is called by every store before it runs anything, so no route can bypass it:
+
+- SPARQL Update (INSERT, DELETE, LOAD, CLEAR, …) is refused with 403;
+- `SERVICE <iri>` must name an endpoint in the allowlist, `SERVICE ?var` is always refused;
+- a query longer than the byte limit is refused with 413.
+
+A small tokenizer (strings, IRIs, comments and prefixed names kept whole) finds the query form
+after the prologue. Only a query whose text mentions "service" pays for a full parse: rdflib's
+SPARQL parser and algebra resolve the endpoint IRIs (prefixes, BASE); the tokenizer's own scan
+is added to rdflib's answer, so a query rdflib cannot parse is still checked. Codepoint escapes
+(`\\u0053ERVICE`) are undone before both checks.
+
+`bind_values` puts a `VALUES` block of already-serialized terms at the start of the query's
+WHERE group: the way bound parameters reach an external endpoint without pasting user text.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Collection, Iterator, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Literal, NamedTuple
+from urllib.parse import urljoin
+
+from api.errors import forbidden, too_large
+
+log = logging.getLogger("emkg.guard")
+
+QueryForm = Literal["select", "construct", "describe", "ask"]
+
+QUERY_FORMS: dict[str, QueryForm] = {
+    "SELECT": "select",
+    "CONSTRUCT": "construct",
+    "DESCRIBE": "describe",
+    "ASK": "ask",
+}
+UPDATE_KEYWORDS = frozenset(
+    {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"}
+)
+
+_TOKEN = re.compile(
+    r"""
+      (?P<ws>\s+)
+    | (?P<comment>\#[^\r\n]*)
+    | (?P<string>\"\"\"(?:\\.|[^\\])*?\"\"\"
+               | '''(?:\\.|[^\\])*?'''
+               | "(?:\\.|[^"\\\r\n])*"
+               | '(?:\\.|[^'\\\r\n])*')
+    | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+    | (?P<var>[?$]\w+)
+    | (?P<pname>(?:[^\W\d_][\w.\-]*)?:(?:[\w\-:%\\]|\.(?=[\w\-:%\\]))*)
+    | (?P<word>[^\W\d]\w*)
+    | (?P<punct>.)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+_VARNAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+class Token(NamedTuple):
+    kind: str
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class QueryPlan:
+    """What the guard learned: the query form (None if it cannot tell) and the SERVICE IRIs."""
+
+    form: QueryForm | None
+    services: frozenset[str] = frozenset()
+
+
+def tokens(text: str) -> Iterator[Token]:
+    """The significant tokens of a SPARQL text: whitespace and comments dropped."""
+    for match in _TOKEN.finditer(text):
+        kind = match.lastgroup or "punct"
+        if kind not in ("ws", "comment"):
+            yield Token(kind, match.group(), match.start(), match.end())
+
+
+@dataclass(slots=True)
+class _Prologue:
+    base: str | None
+    prefixes: dict[str, str]
+    first: Token | None  # the first token after BASE and PREFIX declarations
+
+
+def _read_prologue(stream: Iterator[Token]) -> _Prologue:
+    base: str | None = None
+    prefixes: dict[str, str] = {}
+    for token in stream:
+        keyword = token.text.upper() if token.kind == "word" else ""
+        if keyword == "BASE":
+            iri = next(stream, None)
+            if iri is None or iri.kind != "iri":
+                return _Prologue(base, prefixes, iri)
+            base = _resolve(base, iri.text[1:-1])
+        elif keyword == "PREFIX":
+            name, iri = next(stream, None), next(stream, None)
+            if name is None or name.kind != "pname" or iri is None or iri.kind != "iri":
+                return _Prologue(base, prefixes, iri)
+            prefixes[name.text.split(":", 1)[0]] = _resolve(base, iri.text[1:-1])
+        else:
+            return _Prologue(base, prefixes, token)
+    return _Prologue(base, prefixes, None)
+
+
+def _resolve(base: str | None, iri: str) -> str:
+    return urljoin(base, iri) if base else iri
+
+
+def query_form(text: str) -> QueryForm | None:
+    """SELECT/CONSTRUCT/DESCRIBE/ASK from the first keyword after the prologue, or None."""
+    first = _read_prologue(tokens(text)).first
+    if first is None or first.kind != "word":
+        return None
+    return QUERY_FORMS.get(first.text.upper())
+
+
+def _is_update(text: str) -> bool:
+    first = _read_prologue(tokens(text)).first
+    return first is not None and first.kind == "word" and first.text.upper() in UPDATE_KEYWORDS
+
+
+def _unescape(text: str) -> str:
+    return _ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
+
+
+_DYNAMIC = "?"  # stands for a SERVICE whose endpoint is a variable
+_UNRESOLVED = "?unresolved"  # a prefixed name whose prefix is not declared
+
+
+def _services_by_tokens(text: str) -> set[str]:
+    stream = tokens(text)
+    prologue = _read_prologue(stream)
+    found: set[str] = set()
+    for token in stream:
+        if token.kind != "word" or token.text.upper() != "SERVICE":
+            continue
+        target = next(stream, None)
+        if target is not None and target.kind == "word" and target.text.upper() == "SILENT":
+            target = next(stream, None)
+        if target is None:
+            break
+        if target.kind == "iri":
+            found.add(_resolve(prologue.base, target.text[1:-1]))
+        elif target.kind == "var":
+            found.add(_DYNAMIC)
+        elif target.kind == "pname":
+            prefix, local = target.text.split(":", 1)
+            namespace = prologue.prefixes.get(prefix)
+            found.add(_UNRESOLVED if namespace is None else namespace + local.replace("\\", ""))
+    return found
+
+
+def _services_by_rdflib(text: str) -> set[str] | None:
+    """The SERVICE endpoints rdflib's algebra sees, or None when rdflib cannot parse the text."""
+    from rdflib.plugins.sparql.algebra import translateQuery, traverse
+    from rdflib.plugins.sparql.parser import parseQuery
+    from rdflib.plugins.sparql.parserutils import CompValue
+    from rdflib.term import URIRef
+
+    try:
+        algebra = translateQuery(parseQuery(text)).algebra
+    except Exception as exc:  # rdflib's grammar is narrower than Oxigraph's
+        log.debug("rdflib cannot parse a query naming SERVICE (%s); using the tokenizer", exc)
+        return None
+    found: set[str] = set()
+
+    def visit(node: object) -> None:
+        if isinstance(node, CompValue) and node.name == "ServiceGraphPattern":
+            term = node.get("term")
+            found.add(str(term) if isinstance(term, URIRef) else _DYNAMIC)
+
+    traverse(algebra, visitPre=visit)
+    return found
+
+
+def _check_services(text: str, allowlist: Collection[str]) -> frozenset[str]:
+    if "service" not in text.lower():
+        return frozenset()
+    found = _services_by_tokens(text) | (_services_by_rdflib(text) or set())
+    if _DYNAMIC in found:
+        raise forbidden("SERVICE with a variable endpoint is not allowed")
+    if _UNRESOLVED in found:
+        raise forbidden("SERVICE names an endpoint with an undeclared prefix")
+    refused = sorted(found.difference(allowlist))
+    if refused:
+        raise forbidden(
+            "SERVICE endpoint not in the allowlist",
+            {"refused": refused, "allowed": sorted(allowlist)},
+        )
+    return frozenset(found)
+
+
+def inspect_query(sparql: str, *, max_bytes: int, allowlist: Collection[str] = ()) -> QueryPlan:
+    """The plan of a query this server may run; raises ApiError (403, 413) for one it may not."""
+    if len(sparql) > max_bytes or len(sparql.encode("utf-8", "surrogatepass")) > max_bytes:
+        raise too_large(max_bytes)
+    return _inspect(sparql, tuple(sorted(allowlist)))
+
+
+@lru_cache(maxsize=256)
+def _inspect(sparql: str, allowlist: tuple[str, ...]) -> QueryPlan:
+    texts = [sparql]
+    if "\\u" in sparql or "\\U" in sparql:
+        texts.append(_unescape(sparql))
+    if any(_is_update(text) for text in texts):
+        raise forbidden(
+            "SPARQL Update is not allowed: this endpoint is read-only",
+            "INSERT, DELETE, LOAD, CLEAR, DROP, CREATE, ADD, MOVE, COPY and WITH are refused",
+        )
+    services: frozenset[str] = frozenset()
+    for text in texts:
+        services |= _check_services(text, allowlist)
+    form = next((found for text in texts if (found := query_form(text))), None)
+    return QueryPlan(form, services)
+
+
+def bind_values(sparql: str, bindings: Mapping[str, str]) -> str:
+    """The query with `VALUES (?a …) { (term …) }` first in its WHERE group.
+
+    `bindings` maps variable names to terms already serialized in SPARQL syntax (e.g. by
+    rdflib's `n3()`). A WHERE group that is a sub-select gets wrapped, since VALUES cannot
+    share a group with SELECT. Raises ValueError when the query has no WHERE group to bind in.
+    """
+    if not bindings:
+        return sparql
+    for name in bindings:
+        if not _VARNAME.fullmatch(name):
+            raise ValueError(f"not a SPARQL variable name: {name!r}")
+    names = " ".join(f"?{name}" for name in bindings)
+    row = " ".join(bindings.values())
+    block = f" VALUES ({names}) {{ ({row}) }} "
+
+    opening, closing, subselect = _where_group(sparql)
+    head, body, tail = sparql[: opening + 1], sparql[opening + 1 : closing], sparql[closing:]
+    if subselect:
+        return f"{head}{block}{{ {body} }}{tail}"
+    return f"{head}{block}{body}{tail}"
+
+
+def _where_group(sparql: str) -> tuple[int, int, bool]:
+    """Offsets of the WHERE group's braces, and whether it holds a sub-select."""
+    stream = tokens(sparql)
+    first = _read_prologue(stream).first
+    form = first.text.upper() if first is not None and first.kind == "word" else ""
+    if form not in QUERY_FORMS:
+        raise ValueError("cannot bind variables: not a SPARQL query")
+    rest = list(stream)
+    start = 0
+    if form == "CONSTRUCT":
+        if rest and rest[0].kind == "word" and rest[0].text.upper() == "WHERE":
+            raise ValueError("cannot bind variables in CONSTRUCT WHERE { … }; name a template")
+        start = _matching_brace(rest, 0) + 1 if rest and rest[0].text == "{" else 0
+    for index in range(start, len(rest)):
+        if rest[index].text == "{":
+            end = _matching_brace(rest, index)
+            inner = rest[index + 1] if index + 1 < len(rest) else None
+            subselect = (
+                inner is not None and inner.kind == "word" and inner.text.upper() == "SELECT"
+            )
+            return rest[index].start, rest[end].start, subselect
+    raise ValueError("cannot bind variables: the query has no WHERE group")
+
+
+def _matching_brace(stream: list[Token], opening: int) -> int:
+    depth = 0
+    for index in range(opening, len(stream)):
+        if stream[index].text == "{":
+            depth += 1
+        elif stream[index].text == "}":
+            depth -= 1
+            if depth == 0:
+                return index
+    raise ValueError("unbalanced braces in the query")
+
+
+__all__ = [
+    "QUERY_FORMS",
+    "UPDATE_KEYWORDS",
+    "QueryForm",
+    "QueryPlan",
+    "bind_values",
+    "inspect_query",
+    "query_form",
+    "tokens",
+]

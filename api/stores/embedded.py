@@ -1,0 +1,249 @@
+"""The default store: the built graph in pyoxigraph, queried by a pool of worker processes.
+
+At start-up the graph directory's `emkg.nt` and the ontology are bulk-loaded once into an
+on-disk pyoxigraph store (a temporary folder, or `settings.store_dir/<version>` to reuse across
+restarts); each worker then opens it read-only, which takes ~10 ms and ~60 MB per worker at a
+million triples, where loading N-Triples into memory per worker took ~3 s and ~650 MB each.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import shutil
+import tempfile
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pyoxigraph as ox
+
+from api.errors import ApiError
+from api.stores import GraphLoader, QueryForm, QueryResult, Rows
+from api.stores.preflight import (
+    check_format,
+    check_graph_iris,
+    check_query,
+    oxigraph_terms,
+    syntax_error,
+)
+from api.workers import Job, PoolBusyError, QueryTimeoutError, Reply, WorkerLostError, WorkerPool
+
+if TYPE_CHECKING:
+    from api.settings import Settings
+    from api.stores import BoundTerm
+
+log = logging.getLogger("emkg.store")
+
+DATA_FILE = "emkg.nt"
+MANIFEST_FILE = "manifest.json"
+_COMPLETE = "complete.json"
+
+
+class EmbeddedStore:
+    """pyoxigraph behind a `WorkerPool`; implements `api.stores.QueryStore`."""
+
+    def __init__(self, settings: Settings, graph_loader: GraphLoader) -> None:
+        self.settings = settings
+        self._graph_loader = graph_loader
+        self._version = ""
+        self._triples = 0
+        self._store_path: Path | None = None
+        self._temporary: Path | None = None
+        self._pool: WorkerPool | None = None
+
+    @property
+    def version(self) -> str:
+        return self._version
+
+    @property
+    def triple_count(self) -> int:
+        return self._triples
+
+    @property
+    def pool(self) -> WorkerPool:
+        if self._pool is None:
+            raise RuntimeError("the store is not started")
+        return self._pool
+
+    async def start(self) -> None:
+        began = time.perf_counter()
+        graph_dir = await asyncio.to_thread(self._graph_loader, self.settings.graph_dir)
+        await asyncio.to_thread(self._prepare, graph_dir)
+        loaded = time.perf_counter()
+        assert self._store_path is not None
+        from graph.namespaces import PREFIXES
+
+        self._pool = WorkerPool(self._store_path, self.settings.pool_size, PREFIXES)
+        await self._pool.start()
+        log.info(
+            "embedded store ready: %d triples, version %s, load %.2f s, %d workers %.2f s",
+            self._triples,
+            self._version,
+            loaded - began,
+            self.settings.pool_size,
+            time.perf_counter() - loaded,
+        )
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None
+        if self._temporary is not None:
+            shutil.rmtree(self._temporary, ignore_errors=True)
+            self._temporary = None
+
+    async def query(
+        self,
+        sparql: str,
+        *,
+        result_format: str,
+        default_graph_uris: Sequence[str] = (),
+        named_graph_uris: Sequence[str] = (),
+        substitutions: Mapping[str, BoundTerm] | None = None,
+    ) -> QueryResult:
+        plan = check_query(sparql, self.settings)
+        check_format(plan.form, result_format)
+        default_graphs, named_graphs = self._dataset(default_graph_uris, named_graph_uris)
+        job = Job(
+            sparql,
+            result_format,
+            self._cap(plan.form),
+            default_graphs,
+            named_graphs,
+            oxigraph_terms(substitutions),
+        )
+        reply = await self._run(job)
+        if reply.status != "answer":
+            raise self._failure(reply, bool(plan.services))
+        form: QueryForm = plan.form or _form_of(reply.kind)
+        return QueryResult(reply.body, result_format, form, reply.rows, reply.truncated)
+
+    async def select(
+        self, sparql: str, substitutions: Mapping[str, BoundTerm] | None = None
+    ) -> Rows:
+        plan = check_query(sparql, self.settings)
+        job = Job(sparql, None, self.settings.row_cap, substitutions=oxigraph_terms(substitutions))
+        reply = await self._run(job)
+        if reply.status != "rows":
+            raise self._failure(reply, bool(plan.services))
+        return Rows(reply.values, columns=reply.columns, truncated=reply.truncated)
+
+    # ------------------------------------------------------------------ helpers
+
+    def _cap(self, form: QueryForm | None) -> int:
+        if form in ("construct", "describe"):
+            return self.settings.triple_cap
+        return self.settings.row_cap
+
+    def _dataset(
+        self, default_graph_uris: Sequence[str], named_graph_uris: Sequence[str]
+    ) -> tuple[tuple[str | None, ...] | None, tuple[str, ...] | None]:
+        """The protocol's dataset: given graphs replace the store's whole dataset.
+
+        The data sits in the store's default graph; naming `settings.graph_iri` (the graph an
+        external store holds it in) selects it, so saved requests work against both stores.
+        """
+        if not default_graph_uris and not named_graph_uris:
+            return None, None
+        defaults = check_graph_iris(default_graph_uris, "default-graph-uri")
+        named = check_graph_iris(named_graph_uris, "named-graph-uri")
+        alias = self.settings.graph_iri
+        return tuple(None if iri == alias else iri for iri in defaults), named
+
+    async def _run(self, job: Job) -> Reply:
+        try:
+            return await self.pool.run(job, self.settings.query_timeout)
+        except QueryTimeoutError as exc:
+            raise ApiError(
+                503,
+                f"the query took longer than the {exc.timeout:g} s limit and was stopped",
+                {
+                    "timeout_s": exc.timeout,
+                    "hint": "add LIMIT, narrow the patterns, or download the dump (GET /void)",
+                },
+                headers={"Retry-After": "1"},
+            ) from exc
+        except PoolBusyError as exc:
+            raise ApiError(
+                503, "every query worker is busy", str(exc), headers={"Retry-After": "5"}
+            ) from exc
+        except WorkerLostError as exc:
+            raise ApiError(503, "the query worker stopped; try again", str(exc)) from exc
+
+    @staticmethod
+    def _failure(reply: Reply, federated: bool) -> ApiError:
+        if reply.status == "syntax":
+            return syntax_error(reply.message)
+        if reply.status == "unfit":
+            return ApiError(406, reply.message)
+        if federated:
+            return ApiError(502, "a SERVICE endpoint the query calls failed", reply.message)
+        return ApiError(400, "the query could not be evaluated", reply.message)
+
+    def _prepare(self, graph_dir: Path) -> None:
+        """Read the graph's version and make the on-disk store (or reuse a complete one)."""
+        data = graph_dir / DATA_FILE
+        if not data.is_file():
+            raise RuntimeError(f"no graph to serve: {data} is missing (run `emkg build`)")
+        self._version = graph_version(graph_dir)
+        ontology = self.settings.ontology_file
+        if ontology is not None and not ontology.is_file():
+            log.warning("ontology file %s not found; serving the data alone", ontology)
+            ontology = None
+        if self.settings.store_dir is None:
+            self._temporary = Path(tempfile.mkdtemp(prefix="emkg-store-"))
+            self._store_path = self._temporary / "store"
+            self._triples = load_store(self._store_path, data, ontology)
+            return
+        key = self._version
+        if ontology is not None:
+            key += "-" + hashlib.sha256(ontology.read_bytes()).hexdigest()[:8]
+        self._store_path = self.settings.store_dir / f"store-{key}"
+        marker = self._store_path / _COMPLETE
+        if marker.is_file():
+            self._triples = int(json.loads(marker.read_text())["triples"])
+            return
+        self.settings.store_dir.mkdir(parents=True, exist_ok=True)
+        building = Path(tempfile.mkdtemp(prefix="building-", dir=self.settings.store_dir))
+        triples = load_store(building / "store", data, ontology)
+        (building / "store" / _COMPLETE).write_text(json.dumps({"triples": triples}))
+        shutil.rmtree(self._store_path, ignore_errors=True)
+        (building / "store").rename(self._store_path)
+        shutil.rmtree(building, ignore_errors=True)
+        self._triples = triples
+
+
+def load_store(path: Path, data: Path, ontology: Path | None) -> int:
+    """Bulk-load the N-Triples (and the ontology) into a new on-disk store; its triple count."""
+    store = ox.Store(str(path))
+    store.bulk_load(path=str(data), format=ox.RdfFormat.N_TRIPLES)
+    if ontology is not None:
+        store.extend(ox.parse(path=str(ontology), rename_blank_nodes=True))
+    store.flush()
+    count = len(store)
+    del store  # closes the database before the workers open it read-only
+    return count
+
+
+def graph_version(graph_dir: Path) -> str:
+    """manifest.json's version, else a prefix of the SHA-256 of emkg.nt."""
+    manifest = graph_dir / MANIFEST_FILE
+    if manifest.is_file():
+        version = json.loads(manifest.read_text(encoding="utf-8")).get("version")
+        if isinstance(version, str) and version:
+            return version
+    digest = hashlib.sha256()
+    with (graph_dir / DATA_FILE).open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()[:16]
+
+
+def _form_of(kind: str) -> QueryForm:
+    if kind == "solutions":
+        return "select"
+    return "ask" if kind == "boolean" else "construct"

@@ -1,0 +1,106 @@
+"""What both stores check and convert before a query leaves the server process."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+import pyoxigraph as ox
+
+from api.errors import ApiError, bad_parameter, bad_request
+from api.sparql_guard import QueryPlan, inspect_query
+from api.stores.encoding import GRAPH_FORMATS, RESULT_FORMATS
+
+if TYPE_CHECKING:
+    from api.settings import Settings
+    from api.stores import BoundTerm, QueryForm
+
+_POSITION = re.compile(r"error at (\d+):(\d+):\s*(.*)", re.DOTALL)
+
+
+def check_query(sparql: str, settings: Settings) -> QueryPlan:
+    """The guard's verdict (raises 403/413), under this server's limits and allowlist."""
+    return inspect_query(
+        sparql, max_bytes=settings.max_query_bytes, allowlist=settings.service_allowlist
+    )
+
+
+def check_format(form: QueryForm | None, media_type: str) -> None:
+    """406 when the media type cannot carry the answer of this query form."""
+    if media_type not in RESULT_FORMATS and media_type not in GRAPH_FORMATS:
+        raise ApiError(406, f"cannot answer in {media_type}", {"available": formats_for(form)})
+    if form is None:
+        return
+    if media_type not in formats_for(form):
+        raise ApiError(
+            406,
+            f"a {form.upper()} answer cannot be given as {media_type}",
+            {"available": formats_for(form)},
+        )
+
+
+def formats_for(form: QueryForm | None) -> list[str]:
+    """The media types an answer of this form can be written in, the default first."""
+    if form in ("select", "ask"):
+        return list(RESULT_FORMATS)
+    if form in ("construct", "describe"):
+        return list(GRAPH_FORMATS)
+    return [*RESULT_FORMATS, *GRAPH_FORMATS]
+
+
+def check_graph_iris(iris: Sequence[str], parameter: str) -> tuple[str, ...]:
+    """422 unless every value is an absolute IRI."""
+    for iri in iris:
+        try:
+            ox.NamedNode(iri)
+        except ValueError as exc:
+            raise bad_parameter(f"{parameter} is not an absolute IRI", {"value": iri}) from exc
+        if ":" not in iri:
+            raise bad_parameter(f"{parameter} is not an absolute IRI", {"value": iri})
+    return tuple(iris)
+
+
+def oxigraph_terms(
+    substitutions: Mapping[str, BoundTerm] | None,
+) -> tuple[tuple[str, ox.NamedNode | ox.Literal], ...]:
+    """Bound values as pyoxigraph terms (422 for anything but an IRI or a literal)."""
+    if not substitutions:
+        return ()
+    return tuple((name, oxigraph_term(name, term)) for name, term in substitutions.items())
+
+
+def oxigraph_term(name: str, term: object) -> ox.NamedNode | ox.Literal:
+    if isinstance(term, ox.NamedNode | ox.Literal):
+        return term
+    from rdflib.term import Literal, URIRef
+
+    try:
+        if isinstance(term, URIRef):
+            return ox.NamedNode(str(term))
+        if isinstance(term, Literal):
+            if term.language:
+                return ox.Literal(str(term), language=term.language)
+            if term.datatype is not None:
+                return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+            return ox.Literal(str(term))
+    except ValueError as exc:
+        raise bad_parameter(f"the value for {name} is not a valid RDF term", str(exc)) from exc
+    raise bad_parameter(f"the value for {name} must be an IRI or a literal", repr(term))
+
+
+def sparql_terms(substitutions: Mapping[str, BoundTerm] | None) -> dict[str, str]:
+    """Bound values written in SPARQL syntax, each validated by pyoxigraph first."""
+    return {name: str(term) for name, term in oxigraph_terms(substitutions)}
+
+
+def syntax_error(message: str) -> ApiError:
+    """400 for a query the parser refused, with the line and column when the parser gave them."""
+    match = _POSITION.match(message.strip())
+    if match is None:
+        return bad_request("the query is not valid SPARQL", {"message": message})
+    line, column, reason = match.groups()
+    return bad_request(
+        f"the query is not valid SPARQL (line {line}, column {column})",
+        {"message": message, "line": int(line), "column": int(column), "expected": reason},
+    )

@@ -1,0 +1,285 @@
+"""Gold facts, read off the letter by hand: numbers, titles, who is involved in what, amounts,
+dates, statuses and the passages that answer "what involves Frontex in Serbia"."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import RDF, RDFS, XSD
+
+from graph.build import BuildResult
+from graph.namespaces import BASE, DCT, EMK, OA, PROV, SCHEMA, SKOS
+
+ID = BASE + "id/"
+FRONTEX = URIRef(ID + "agency/frontex")
+SERBIA = URIRef(ID + "country/serbia")
+
+
+def commitment(n: int) -> URIRef:
+    return URIRef(f"{ID}commitment/{n}")
+
+
+def passages(g: Graph, node: URIRef) -> list[str]:
+    return [str(g.value(p, OA.exact)) for p in g.objects(node, PROV.wasDerivedFrom)]
+
+
+def nodes_with_text(g: Graph, cls: URIRef, words: str) -> list[URIRef]:
+    return [
+        n
+        for n in g.subjects(RDF.type, cls)
+        if isinstance(n, URIRef) and any(words in p for p in passages(g, n))
+    ]
+
+
+def one(g: Graph, cls: URIRef, words: str) -> URIRef:
+    found = nodes_with_text(g, cls, words)
+    assert len(found) >= 1, f"no {cls} cites {words!r}"
+    return found[0]
+
+
+def test_fifteen_commitments_with_notation_and_title(g: Graph) -> None:
+    numbers = sorted(
+        int(str(n))
+        for c in g.subjects(RDF.type, EMK.Commitment)
+        for n in g.objects(c, SKOS.notation)
+    )
+    assert numbers == list(range(1, 16))
+    assert (
+        str(g.value(commitment(1), DCT.title))
+        == "Strengthening key external borders through targeted Union measures"
+    )
+    assert str(g.value(commitment(12), DCT.title)).startswith(
+        "New anti-smuggling operational partnerships"
+    )
+    assert "Bulgaria-Türkiye border to be a priority" in str(
+        g.value(commitment(1), DCT.description)
+    )
+
+
+def test_every_annex_bullet_is_an_action_of_its_commitment(g: Graph) -> None:
+    annex = {n for n in g.subjects(EMK.implements, commitment(10))}
+    texts = {str(g.value(a, DCT.description)) for a in annex}
+    assert any(t.startswith("Dublin Contact Committee on 16 March") for t in texts)
+    assert any(t.startswith("Commission will conduct bilateral meetings") for t in texts)
+
+
+def test_outreach_bullets_are_part_of_outreach(g: Graph) -> None:
+    bangladesh = one(g, EMK.Action, "Bangladesh: Commissioner Urpilainen met Prime Minister Hasina")
+    parent = g.value(bangladesh, EMK.partOf)
+    assert parent is not None and str(g.value(parent, RDFS.label)) == "Outreach"
+    assert (bangladesh, EMK.implements, commitment(11)) in g
+
+
+def test_what_involves_frontex_in_serbia(g: Graph) -> None:
+    hits = [
+        n
+        for n in g.subjects(EMK.involves, FRONTEX)
+        if (n, EMK.location, SERBIA) in g or (n, EMK.involves, SERBIA) in g
+    ]
+    texts = {p for n in hits for p in passages(g, n)}
+    assert any(
+        t.startswith(
+            "In the Western Balkans, Frontex has started deploying its border guards in Serbia"
+        )
+        for t in texts
+    )
+    assert any(
+        t.startswith(
+            "During the visit of Commissioner Johansson to Serbia on 16 March together with the Executive Director of Frontex"
+        )
+        for t in texts
+    )
+
+
+@pytest.mark.parametrize(
+    ("words", "amount", "qualifier"),
+    [
+        ("make best use of the EUR 600 million", Decimal("600000000"), None),
+        ("new EUR 220 million project", Decimal("220000000"), None),
+        ("more than half a billion euros", Decimal("500000000"), "more than"),
+        ("at least EUR €480 million", Decimal("480000000"), "at least"),
+        ("€80 reserved", Decimal("80"), None),
+    ],
+)
+def test_amounts_in_euro(g: Graph, words: str, amount: Decimal, qualifier: str | None) -> None:
+    found = [
+        f
+        for f in nodes_with_text(g, EMK.FundingInstrument, words)
+        if Decimal(str(g.value(f, EMK.amountEUR))) == amount
+    ]
+    assert found, words
+    assert (str(g.value(found[0], EMK.amountQualifier)) if qualifier else None) == (
+        qualifier if qualifier else None
+    )
+
+
+def test_money_inside_a_package_is_a_component(g: Graph) -> None:
+    budget = next(
+        f
+        for f in g.subjects(EMK.amountEUR, Literal("152000000.0", datatype=XSD.decimal))
+        if (f, EMK.componentOf, None) in g and "package" in " ".join(passages(g, f))
+    )
+    package = g.value(budget, EMK.componentOf)
+    assert Decimal(str(g.value(package, EMK.amountEUR))) == Decimal("624000000")
+    assert (budget, EMK.location, URIRef(ID + "country/morocco")) in g
+
+
+def test_morocco_budget_support_given_by_the_eu_to_morocco(g: Graph) -> None:
+    signed = one(
+        g,
+        EMK.FundingInstrument,
+        "Commissioner Várhelyi signed five cooperation agreements with Morocco",
+    )
+    assert (signed, EMK.recipient, URIRef(ID + "country/morocco")) in g
+    assert g.value(signed, EMK.donor) is not None
+
+
+@pytest.mark.parametrize(
+    ("cls", "words", "start", "end", "phrase"),
+    [
+        (
+            EMK.Event,
+            "Vice-President Schinas mission on 26-28 March",
+            "2023-03-26",
+            "2023-03-28",
+            "26-28 March",
+        ),
+        (
+            EMK.Event,
+            "Technical negotiations concluded with Montenegro and Albania on 22-24 February",
+            "2023-02-22",
+            "2023-02-24",
+            "22-24 February",
+        ),
+        (EMK.Event, "Dublin Contact Committee on 16 March", "2023-03-16", "2023-03-16", "16 March"),
+        (
+            EMK.Action,
+            "Commission-Bulgaria joint needs assessment is underway and will be concluded by end March",
+            "2023-03-20",
+            "2023-04-30",
+            None,
+        ),
+        (
+            EMK.Action,
+            "Launch of a Commission call in mid-2023",
+            "2023-06-01",
+            "2023-07-31",
+            "mid-2023",
+        ),
+        (
+            EMK.Action,
+            "Autumn: Commission proposal for a new EU",
+            "2023-09-01",
+            "2023-11-30",
+            "Autumn",
+        ),
+    ],
+)
+def test_dates(g: Graph, cls: URIRef, words: str, start: str, end: str, phrase: str | None) -> None:
+    node = one(g, cls, words)
+    assert str(g.value(node, SCHEMA.startDate)) == start
+    assert str(g.value(node, SCHEMA.endDate)) == end
+    if phrase:
+        assert phrase in {str(p) for p in g.objects(node, EMK.datePhrase)}
+
+
+def test_vague_phrases_keep_their_words(g: Graph) -> None:
+    phrases = {str(p) for p in g.objects(None, EMK.datePhrase)}
+    for phrase in (
+        "by end March",
+        "mid-2023",
+        "Q2 2023",
+        "first half of 2023",
+        "Autumn",
+        "by the end of 2023",
+        "in coming weeks",
+    ):
+        assert phrase in phrases, phrase
+
+
+@pytest.mark.parametrize(
+    ("words", "status"),
+    [
+        (
+            "Multi-annual strategic policy for European Integrated Border Management adopted by Commission on 14 March",
+            "Completed",
+        ),
+        ("Status Agreement with North Macedonia enters into force on 1 April", "Planned"),
+        ("Programming of projects in all six countries underway", "Ongoing"),
+        ("two more boats to be delivered to Libya in coming weeks", "Planned"),
+        ("Dublin Contact Committee on 16 March took stock", "Completed"),
+    ],
+)
+def test_status_read_against_the_letter_date(g: Graph, words: str, status: str) -> None:
+    assert g.value(one(g, EMK.Action, words), EMK.status) == EMK[status]
+
+
+def test_people_are_actors_with_their_role(g: Graph) -> None:
+    johansson = URIRef(ID + "person/ylva-johansson")
+    assert (johansson, RDF.type, EMK.Person) in g
+    assert "Home Affairs" in str(g.value(johansson, EMK.role))
+    assert passages(g, johansson)
+    hasina = URIRef(ID + "person/sheikh-hasina")
+    assert "Prime Minister" in str(g.value(hasina, EMK.role))
+
+
+def test_countries_and_bodies_point_at_eu_authority_tables(g: Graph) -> None:
+    matches = {str(m) for m in g.objects(SERBIA, SKOS.exactMatch)}
+    assert "http://publications.europa.eu/resource/authority/country/SRB" in matches
+    assert "http://publications.europa.eu/resource/authority/corporate-body/FRONTEX" in {
+        str(m) for m in g.objects(FRONTEX, SKOS.exactMatch)
+    }
+    assert (SERBIA, EMK.memberOf, URIRef(ID + "region/western-balkans")) in g
+
+
+def test_adjectives_signal_their_country(g: Graph) -> None:
+    action = one(
+        g, EMK.Action, "Bulgarian-Turkish border: Commission-Bulgaria joint needs assessment"
+    )
+    assert (action, EMK.location, URIRef(ID + "country/turkiye")) in g
+    assert (action, EMK.location, URIRef(ID + "country/bulgaria")) in g
+
+
+def test_body_steps_are_linked_to_their_commitment(g: Graph) -> None:
+    step = one(
+        g,
+        EMK.Action,
+        "On 14 March, the Commission also adopted a recommendation on mutual recognition",
+    )
+    assert (step, EMK.implements, commitment(6)) in g
+
+
+def test_every_node_has_a_passage_and_every_passage_matches_the_text(built: BuildResult) -> None:
+    g, text = built.graph, built.letter.text
+    for cls in (
+        EMK.Commitment,
+        EMK.Action,
+        EMK.Event,
+        EMK.FundingInstrument,
+        EMK.Agency,
+        EMK.Person,
+        EMK.PartnerCountry,
+        EMK.MemberState,
+    ):
+        for node in g.subjects(RDF.type, cls):
+            assert passages(g, node), node  # type: ignore[arg-type]
+    for p in g.subjects(RDF.type, EMK.Passage):
+        start, end = int(g.value(p, OA.start)), int(g.value(p, OA.end))  # type: ignore[arg-type]
+        assert text[start:end] == str(g.value(p, OA.exact))
+
+
+def test_figures_that_disagree_are_warnings_naming_both(built: BuildResult) -> None:
+    warnings = [f.message for f in built.report.warnings]
+    assert any("524" in m and "558" in m for m in warnings), warnings
+    assert any(
+        "200000000" in m.replace(",", "") and "120000080" in m.replace(",", "") for m in warnings
+    ), warnings
+    assert built.report.conforms
+
+
+def test_coverage_of_the_letter(built: BuildResult) -> None:
+    cover = built.coverage
+    assert cover.annex_covered == cover.annex_sentences
+    assert cover.body_ratio >= 0.8
