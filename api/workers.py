@@ -366,4 +366,7 @@ def main(argv: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    # run the imported module's copy, so that pickled replies name `api.workers.Reply`
+    from api.workers import main as worker_main
+
+    worker_main(sys.argv[1:])

@@ -219,6 +219,7 @@ def service_description(endpoint: str, triples: int, settings: Settings) -> Grap
     graph.bind("sd", SD)
     graph.bind("formats", FORMATS)
     graph.bind("void", VOID)
+    graph.bind("dct", DCTERMS)
     service = URIRef(endpoint)
     dataset = URIRef(settings.base_iri + "dataset")
     default_graph = BNode()

@@ -144,7 +144,9 @@ def encode_triples(
     if target == ox.RdfFormat.N_TRIPLES:
         return Encoded(ntriples, rows, truncated)
     reread = ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES)
-    wanted = dict(prefixes or {}) if target == ox.RdfFormat.TURTLE else None
+    wanted = None
+    if target == ox.RdfFormat.TURTLE and prefixes:
+        wanted = {name: iri for name, iri in prefixes.items() if iri.encode() in ntriples}
     return Encoded(_bytes(ox.serialize(reread, format=target, prefixes=wanted)), rows, truncated)
 
 
