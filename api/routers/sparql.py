@@ -188,7 +188,7 @@ def choose_media_type(accept: str | None, form: QueryForm | None, format_name: s
                 )
             return chosen
         accept = format_name  # a media type given as format=
-        if negotiate(accept, offers, aliases) is None:
+        if "/" not in format_name or negotiate(accept, offers, aliases) is None:
             raise bad_parameter(f"unknown format {format_name!r}", {"known": sorted(FORMAT_NAMES)})
     choice = negotiate(accept, [*offers, HTML], aliases)
     if choice is None:
