@@ -45,7 +45,8 @@ lint: setup ## ruff check and ruff format --check
 types: setup ## mypy (strict)
 	.venv/bin/mypy
 
-unit: setup ## the tests without lint
+unit: setup ## the tests without lint (builds the graph first, so servers started by tests share it)
+	.venv/bin/emkg build > /dev/null
 	.venv/bin/pytest -n 2 --dist loadgroup
 
 test: setup setup-browser lint types unit ## set up, then lint, types and every test (unit, API, live server, browser)

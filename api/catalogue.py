@@ -252,7 +252,11 @@ def _iri(name: str, raw: str) -> Term:
         )
     parts = urlsplit(raw)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ParameterError(name, "not an absolute http(s) IRI", raw)
+        raise ParameterError(
+            name,
+            "not an absolute http(s) IRI (the `search` query or GET /entities?q= finds one)",
+            raw,
+        )
     try:
         return ox.NamedNode(raw)
     except ValueError as exc:

@@ -202,7 +202,7 @@ def run_canned(name: str, params: list[str], console: Console) -> int:
     try:
         rows = store.rows(query.sparql, bound)
     except ApiError as exc:
-        return _usage(console, f"{exc.error}: {exc.detail}" if exc.detail else exc.error)
+        return _usage(console, _describe(exc))
     shown = query.bound_values(bound)
     title = f"{query.name}: {query.summary}"
     if shown:
@@ -227,7 +227,7 @@ def run_sparql(query: str, console: Console) -> int:
             encoded = encode_triples(answer, "text/turtle", store.row_cap, _prefixes())
             console.print(encoded.body.decode("utf-8"), markup=False, highlight=False)
     except ApiError as exc:
-        return _usage(console, f"{exc.error}: {exc.detail}" if exc.detail else exc.error)
+        return _usage(console, _describe(exc))
     except (RuntimeError, ValueError, OSError) as exc:
         return _usage(console, f"the query could not be evaluated: {exc}")
     return 0
@@ -238,6 +238,10 @@ def _usage(console: Console, message: str, query: CannedQuery | None = None) -> 
     if query is not None:
         console.print(_parameter_table(query))
     return EXIT_USAGE
+
+
+def _describe(error: ApiError) -> str:
+    return f"{error.error}: {error.detail}" if isinstance(error.detail, str) else error.error
 
 
 def _parameter_table(query: CannedQuery) -> Table:
@@ -256,8 +260,8 @@ def _print_rows(console: Console, rows: Rows, title: str | None) -> None:
     caption = count + (f" (cut at {len(rows)})" if rows.truncated else "")
     if len(columns) <= 2 or console.width >= MIN_COLUMN_WIDTH * len(columns):
         table = Table(*columns, title=title, caption=caption)
-        for column in table.columns:
-            column.overflow = "fold"
+        for field in table.columns:
+            field.overflow = "fold"
         for row in rows:
             table.add_row(*(_cell(row.get(c)) for c in columns))
         console.print(table)

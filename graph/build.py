@@ -20,7 +20,7 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
 from graph.curation import load_curation
-from graph.dumps import write_dumps
+from graph.dumps import write_atomic, write_dumps
 from graph.gazetteer import load_gazetteer
 from graph.letter import Letter, Span, read_letter
 from graph.namespaces import BASE, EMK, OA
@@ -170,7 +170,7 @@ def build(
     progress(f"writing dumps to {out_dir}")
     out_dir.mkdir(parents=True, exist_ok=True)
     text_file = out_dir / f"{source.stem.lower()}.txt"
-    text_file.write_text(letter.text, encoding="utf-8")
+    write_atomic(text_file, letter.text)
     files = [text_file, *write_dumps(graph, out_dir, base, counts)]
     nt = (out_dir / "emkg.nt").read_bytes()
     version = hashlib.sha256(nt).hexdigest()[:16]
@@ -198,7 +198,7 @@ def build(
         "document": f"{base}id/document/{source.stem.lower()}",
         "files": sorted(f.name for f in files),
     }
-    (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    write_atomic(out_dir / "manifest.json", json.dumps(manifest, indent=2) + "\n")
     return BuildResult(out_dir, graph, letter, counts, report, cover, version, files)
 
 

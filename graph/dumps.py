@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from rdflib import Graph, Literal, URIRef
@@ -92,11 +93,11 @@ def write_dumps(graph: Graph, out_dir: Path, base: str, counts: dict[str, int]) 
     for name, (fmt, _) in DUMPS.items():
         path = out_dir / name
         if fmt == "nt":
-            path.write_text(_ntriples(graph), encoding="utf-8")
+            write_atomic(path, _ntriples(graph))
         elif fmt == "json-ld":
-            path.write_text(_jsonld(graph), encoding="utf-8")
+            write_atomic(path, _jsonld(graph))
         else:
-            path.write_text(graph.serialize(format=fmt), encoding="utf-8")
+            write_atomic(path, graph.serialize(format=fmt))
         files.append(path)
     void_path = out_dir / "void.ttl"
     void_path.write_text(
@@ -104,3 +105,10 @@ def write_dumps(graph: Graph, out_dir: Path, base: str, counts: dict[str, int]) 
     )
     files.append(void_path)
     return files
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write through a temporary file and rename, so a reader never sees half a file."""
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    partial.write_text(text, encoding="utf-8")
+    os.replace(partial, path)

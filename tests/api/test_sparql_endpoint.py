@@ -33,6 +33,13 @@ ACTIONS_INVOLVING_FRONTEX = (
 JSON_RESULTS = "application/sparql-results+json"
 
 
+class _Response(io.BytesIO):
+    """Just enough of urllib's response for SPARQLWrapper's QueryResult."""
+
+    def info(self) -> dict[str, str]:
+        return {"content-type": JSON_RESULTS}
+
+
 def bindings(response: object) -> list[dict[str, dict[str, str]]]:
     body = response.json()  # type: ignore[attr-defined]
     rows: list[dict[str, dict[str, str]]] = body["results"]["bindings"]
@@ -195,7 +202,7 @@ def test_malformed_query_is_400_with_its_position(client: TestClient) -> None:
 
 def test_errors_in_plain_text_when_asked(client: TestClient) -> None:
     response = client.get(
-        "/sparql", params={"query": "SELECT * {"}, headers={"Accept": "text/plain"}
+        "/sparql", params={"query": "SELECT * {"}, headers={"Accept": "text/plain, */*;q=0.1"}
     )
     assert response.status_code == 400
     assert response.headers["content-type"].startswith("text/plain")
@@ -297,7 +304,7 @@ def test_row_cap_cuts_explicitly(client: TestClient, settings: Settings) -> None
     assert body["truncated"] is True
     assert len(body["results"]["bindings"]) == settings.row_cap
     # SPARQLWrapper still reads the document
-    wrapped = WrapperResult((io.BytesIO(response.content), "json"))
+    wrapped = WrapperResult((_Response(response.content), "json"))
     assert len(wrapped.convert()["results"]["bindings"]) == settings.row_cap  # type: ignore[index]
     # and so does rdflib's SPARQL JSON parser
     parsed = rdflib.query.Result.parse(io.BytesIO(response.content), format="json")

@@ -1,0 +1,282 @@
+"""/queries: the catalogue of canned queries, and running one with checked parameters.
+
+`GET /queries` lists every query of `queries/*.rq` (see `api.catalogue`) with a link that runs
+it on its examples. `GET /queries/{name}?param=…` binds the parameters as RDF terms and answers
+JSON `{"query", "parameters", "columns", "rows", "count", "total", "limit", "offset"}` by
+default, CSV for `Accept: text/csv`, SPARQL JSON for `Accept: application/sparql-results+json`
+(or `format=json|csv|sparql`). Columns named `_…` carry the bound parameters inside the query
+and are left out of every answer.
+
+Pages: `limit` (default 100, at most 1000) and `offset` are appended to the query after its
+ORDER BY. The total comes from one unpaged run per graph version and bound values, kept in a
+small cache, and is sent as `X-Total-Count` unless the store's row cap cut that run; `Link`
+carries the `first`, `prev`, `next` and `last` pages (RFC 8288).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import difflib
+import io
+from collections import OrderedDict
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Annotated
+
+import orjson
+from fastapi import APIRouter, Depends, Query, Request, Response
+
+from api.app import StoreDep
+from api.catalogue import CannedQuery, ParameterError, Term, default_catalogue
+from api.errors import ApiError, bad_parameter, not_acceptable
+from api.negotiation import negotiate
+from api.stores import QueryStore
+
+router = APIRouter(tags=["canned queries"])
+
+CatalogueDep = Annotated[dict[str, CannedQuery], Depends(default_catalogue)]
+
+JSON = "application/json"
+CSV = "text/csv"
+SPARQL_JSON = "application/sparql-results+json"
+OFFERS = [JSON, CSV, SPARQL_JSON]
+FORMAT_NAMES = {"json": JSON, "csv": CSV, "sparql": SPARQL_JSON, "srj": SPARQL_JSON}
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 1000
+MAX_OFFSET = 1_000_000
+PAGING = frozenset({"limit", "offset", "format"})
+
+# a bad .rq file stops the server at start-up, with the file's name, not at the first request
+default_catalogue()
+
+
+@router.get("/queries", summary="The catalogue of canned queries")
+async def list_queries(request: Request, catalogue: CatalogueDep) -> dict[str, object]:
+    queries = []
+    for query in catalogue.values():
+        described = query.as_dict()
+        described["url"] = str(request.url_for("run_canned_query", name=query.name))
+        described["example"] = str(
+            request.url_for("run_canned_query", name=query.name).include_query_params(
+                **query.example
+            )
+        )
+        queries.append(described)
+    return {"count": len(queries), "queries": queries}
+
+
+@router.get(
+    "/queries/{name}",
+    name="run_canned_query",
+    summary="Run a canned query",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "the answer",
+            "content": {JSON: {}, CSV: {}, SPARQL_JSON: {}},
+        },
+        404: {"description": "no canned query of that name (with suggestions)"},
+        406: {"description": "no acceptable media type"},
+        422: {"description": "a parameter is missing, unknown or refused by its type"},
+    },
+)
+async def run_canned_query(
+    name: str,
+    request: Request,
+    store: StoreDep,
+    catalogue: CatalogueDep,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+    output: Annotated[str | None, Query(alias="format", description="json, csv or sparql")] = None,
+) -> Response:
+    query = catalogue.get(name)
+    if query is None:
+        raise unknown_query(name, catalogue)
+    media_type = _media_type(request.headers.get("accept"), output)
+    bound = bind_request(query, request)
+    total = await total_rows(store, query, bound)
+    sparql = query.paged(limit, offset)
+    headers = {"Vary": "Accept"}
+    if total is not None:
+        headers["X-Total-Count"] = str(total)
+    if media_type == JSON:
+        rows = await store.select(sparql, bound)
+        columns = visible(rows.columns)
+        body: bytes = orjson.dumps(
+            {
+                "query": query.name,
+                "parameters": query.bound_values(bound),
+                "columns": columns,
+                "rows": [{c: json_value(row.get(c)) for c in columns} for row in rows],
+                "count": len(rows),
+                "total": total,
+                "limit": limit,
+                "offset": offset,
+            }
+        )
+        count, truncated = len(rows), rows.truncated
+    else:
+        result = await store.query(sparql, result_format=media_type, substitutions=bound)
+        body, count = (
+            strip_csv(result.body) if media_type == CSV else strip_sparql_json(result.body)
+        )
+        truncated = result.truncated
+    if truncated:
+        headers["X-Result-Truncated"] = "true"
+    headers["Link"] = page_links(request, limit, offset, count, total)
+    content_type = f"{media_type}; charset=utf-8" if media_type == CSV else media_type
+    return Response(body, media_type=content_type, headers=headers)
+
+
+# ------------------------------------------------------------------ parameters
+
+
+def unknown_query(name: str, catalogue: Mapping[str, CannedQuery]) -> ApiError:
+    shown = name if len(name) <= 80 else name[:80] + "…"
+    suggestions = difflib.get_close_matches(name, list(catalogue), n=3, cutoff=0.5)
+    return ApiError(
+        404,
+        f"no canned query named {shown!r}",
+        {"suggestions": suggestions, "available": sorted(catalogue)},
+    )
+
+
+def bind_request(query: CannedQuery, request: Request) -> dict[str, Term]:
+    """The request's parameters (paging aside) bound by the query; 422 for a refused one."""
+    raw: dict[str, str] = {}
+    for key, value in request.query_params.multi_items():
+        if key in PAGING:
+            continue
+        if key in raw:
+            raise _refused(query, ParameterError(key, "given more than once"))
+        raw[key] = value
+    try:
+        return query.bind(raw)
+    except ParameterError as exc:
+        raise _refused(query, exc) from None
+
+
+def _refused(query: CannedQuery, error: ParameterError) -> ApiError:
+    detail: dict[str, object] = dict(error.detail)
+    detail["query"] = query.name
+    detail["parameters"] = [p.as_dict() for p in query.parameters]
+    return bad_parameter(str(error), detail)
+
+
+def _media_type(accept: str | None, format_name: str | None) -> str:
+    if format_name:
+        chosen = FORMAT_NAMES.get(format_name.strip().lower())
+        if chosen is None:
+            raise bad_parameter(
+                f"unknown format {format_name[:40]!r}", {"known": sorted(FORMAT_NAMES)}
+            )
+        return chosen
+    media_type = negotiate(accept, OFFERS)
+    if media_type is None:
+        raise not_acceptable(OFFERS)
+    return media_type
+
+
+# ------------------------------------------------------------------ counting and paging
+
+
+class _Totals:
+    """Row counts of unpaged runs, by graph version, query and bound values (LRU)."""
+
+    def __init__(self, size: int = 512) -> None:
+        self.size = size
+        self.counts: OrderedDict[tuple[str, ...], int | None] = OrderedDict()
+
+    def get(self, key: tuple[str, ...]) -> tuple[bool, int | None]:
+        if key not in self.counts:
+            return False, None
+        self.counts.move_to_end(key)
+        return True, self.counts[key]
+
+    def put(self, key: tuple[str, ...], count: int | None) -> None:
+        self.counts[key] = count
+        self.counts.move_to_end(key)
+        while len(self.counts) > self.size:
+            self.counts.popitem(last=False)
+
+
+_totals = _Totals()
+
+
+async def total_rows(
+    store: QueryStore, query: CannedQuery, bound: Mapping[str, Term]
+) -> int | None:
+    """The number of rows of the whole answer, or None when the store's row cap cut it."""
+    key = (store.version, query.name, *sorted(f"{k}={v}" for k, v in bound.items()))
+    known, count = _totals.get(key)
+    if known:
+        return count
+    rows = await store.select(query.sparql, bound)
+    count = None if rows.truncated else len(rows)
+    _totals.put(key, count)
+    return count
+
+
+def page_links(request: Request, limit: int, offset: int, count: int, total: int | None) -> str:
+    """RFC 8288 links to the first, previous, next and last pages."""
+
+    def link(at: int, rel: str) -> str:
+        url = request.url.include_query_params(limit=limit, offset=at)
+        return f'<{url}>; rel="{rel}"'
+
+    links = [link(0, "first")]
+    if offset > 0:
+        links.append(link(max(0, offset - limit), "prev"))
+    more = offset + limit < total if total is not None else count == limit
+    if more:
+        links.append(link(offset + limit, "next"))
+    if total is not None:
+        links.append(link(max(0, (total - 1) // limit * limit), "last"))
+    return ", ".join(links)
+
+
+# ------------------------------------------------------------------ answers
+
+
+def visible(columns: tuple[str, ...] | list[str]) -> list[str]:
+    """The answer's columns without the `_…` ones that carry bound parameters."""
+    return [c for c in columns if not c.startswith("_")]
+
+
+def json_value(value: object) -> object:
+    """A row value for JSON: dates as ISO text, whole decimals as integers."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def strip_csv(body: bytes) -> tuple[bytes, int]:
+    """SPARQL CSV without the `_…` columns, and its number of rows."""
+    reader = csv.reader(io.StringIO(body.decode("utf-8"), newline=""))
+    records = list(reader)
+    if not records:
+        return body, 0
+    keep = [i for i, name in enumerate(records[0]) if not name.startswith("_")]
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, lineterminator="\r\n")
+    for record in records:
+        writer.writerow([record[i] if i < len(record) else "" for i in keep])
+    return out.getvalue().encode("utf-8"), len(records) - 1
+
+
+def strip_sparql_json(body: bytes) -> tuple[bytes, int]:
+    """SPARQL JSON results without the `_…` variables, and the number of solutions."""
+    document = orjson.loads(body)
+    head = document.get("head", {})
+    head["vars"] = visible(head.get("vars", []))
+    bindings = document.get("results", {}).get("bindings", [])
+    for binding in bindings:
+        for name in [n for n in binding if n.startswith("_")]:
+            del binding[name]
+    return orjson.dumps(document), len(bindings)
+
+
+__all__ = ["CatalogueDep", "router", "total_rows", "unknown_query"]

@@ -1,0 +1,167 @@
+"""The worker pool: answers, time limit (kill + replace), busy pool, cancellation, start-up."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from api.stores.embedded import load_store
+from api.workers import (
+    Job,
+    PoolBusyError,
+    QueryTimeoutError,
+    WorkerLostError,
+    WorkerPool,
+    answer,
+    worker_pid_alive,
+)
+
+JSON = "application/sparql-results+json"
+RUNAWAY_QUERY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+SIMPLE_QUERY = "SELECT ?s WHERE { ?s a <https://w3id.org/eu-migration-kg/ontology#Agency> }"
+
+
+@pytest.fixture(scope="module")
+def store_path(tmp_path_factory: pytest.TempPathFactory, graph_dir: Path) -> Path:
+    path = tmp_path_factory.mktemp("pool") / "store"
+    load_store(path, graph_dir / "emkg.nt", graph_dir / "emk.ttl")
+    return path
+
+
+async def wait_for_size(pool: WorkerPool, size: int, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while len(pool.pids) != size:
+        assert time.monotonic() < deadline, "the pool did not refill"
+        await asyncio.sleep(0.02)
+
+
+def test_runaway_is_killed_while_another_query_answers(store_path: Path) -> None:
+    async def scenario() -> None:
+        pool = WorkerPool(store_path, 2)
+        await pool.start()
+        try:
+            before = pool.pids
+            runaway = asyncio.create_task(pool.run(Job(RUNAWAY_QUERY, JSON, 10), timeout=1.5))
+            await asyncio.sleep(0.2)
+            began = time.perf_counter()
+            reply = await pool.run(Job(SIMPLE_QUERY, JSON, 10), timeout=5)
+            assert time.perf_counter() - began < 1.0
+            assert reply.status == "answer"
+            assert b"frontex" in reply.body
+            with pytest.raises(QueryTimeoutError) as stopped:
+                await runaway
+            killed = stopped.value.pid
+            assert killed in before
+            assert not worker_pid_alive(killed)
+            await wait_for_size(pool, 2)
+            assert killed not in pool.pids
+            again = await pool.run(Job(SIMPLE_QUERY, JSON, 10), timeout=5)
+            assert again.status == "answer"
+        finally:
+            await pool.close()
+
+    asyncio.run(scenario())
+
+
+def test_busy_pool_and_cancellation(store_path: Path) -> None:
+    async def scenario() -> None:
+        pool = WorkerPool(store_path, 1)
+        await pool.start()
+        try:
+            (first,) = pool.pids
+            runaway = asyncio.create_task(pool.run(Job(RUNAWAY_QUERY, JSON, 10), timeout=30))
+            await asyncio.sleep(0.1)
+            with pytest.raises(PoolBusyError):
+                await pool.run(Job(SIMPLE_QUERY, JSON, 10), timeout=0.3)
+            runaway.cancel()  # the caller went away: the busy worker is killed, not kept
+            with pytest.raises(asyncio.CancelledError):
+                await runaway
+            await wait_for_size(pool, 1)
+            assert pool.pids != [first]
+            assert (await pool.run(Job(SIMPLE_QUERY, JSON, 10), timeout=5)).status == "answer"
+            deadline = time.monotonic() + 5
+            while worker_pid_alive(first):
+                assert time.monotonic() < deadline
+                await asyncio.sleep(0.02)
+        finally:
+            await pool.close()
+        with pytest.raises(WorkerLostError):
+            await pool.run(Job(SIMPLE_QUERY, JSON, 10), timeout=1)
+
+    asyncio.run(scenario())
+
+
+def test_a_worker_that_cannot_open_the_store_fails_start(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        pool = WorkerPool(tmp_path / "no-store-here", 1, start_timeout=20)
+        with pytest.raises(RuntimeError, match="cannot open the store"):
+            await pool.start()
+        await pool.close()
+
+    asyncio.run(scenario())
+
+
+# ---------------------------------------------------------------- answer(), in process
+
+
+@pytest.fixture(scope="module")
+def memory_store() -> ox.Store:
+    store = ox.Store()
+    for number in range(10):
+        store.add(
+            ox.Quad(
+                ox.NamedNode(f"http://example.org/{number}"),
+                ox.NamedNode("http://example.org/value"),
+                ox.Literal(str(number), datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")),
+            )
+        )
+    return store
+
+
+def test_answer_caps_solutions_and_triples(memory_store: ox.Store) -> None:
+    solutions = answer(memory_store, Job("SELECT * { ?s ?p ?o }", "text/csv", 4), {})
+    assert (solutions.status, solutions.rows, solutions.truncated) == ("answer", 4, True)
+    assert solutions.body.count(b"\n") == 5
+    exact = answer(memory_store, Job("SELECT * { ?s ?p ?o }", JSON, 10), {})
+    assert (exact.rows, exact.truncated) == (10, False)
+    triples = answer(memory_store, Job("CONSTRUCT WHERE { ?s ?p ?o }", "application/n-triples", 3), {})
+    assert (triples.kind, triples.rows, triples.truncated) == ("triples", 3, True)
+    turtle = answer(
+        memory_store,
+        Job("CONSTRUCT WHERE { ?s ?p ?o }", "text/turtle", 100),
+        {"ex": "http://example.org/", "unused": "http://unused.example/"},
+    )
+    assert b"@prefix ex:" in turtle.body
+    assert b"unused" not in turtle.body
+
+
+def test_answer_rows_are_python_values(memory_store: ox.Store) -> None:
+    job = Job(
+        "SELECT ?s ?o ?missing WHERE { ?s ?p ?o } ORDER BY ?o",
+        None,
+        3,
+        substitutions=(("p", ox.NamedNode("http://example.org/value")),),
+    )
+    reply = answer(memory_store, job, {})
+    assert reply.status == "rows"
+    assert reply.columns == ("s", "o", "missing")
+    assert reply.values[0] == {"s": "http://example.org/0", "o": 0, "missing": None}
+    assert reply.truncated
+
+
+@pytest.mark.parametrize(
+    ("job", "status"),
+    [
+        (Job("SELECT * {", JSON, 10), "syntax"),
+        (Job("SELECT * { ?s ?p ?o }", "text/turtle", 10), "unfit"),
+        (Job("CONSTRUCT WHERE { ?s ?p ?o }", "text/csv", 10), "unfit"),
+        (Job("ASK { ?s ?p ?o }", None, 10), "unfit"),
+        (Job("SELECT * { ?s ?p ?o }", JSON, 10, default_graphs=("not an iri",)), "error"),
+    ],
+)
+def test_answer_reports_failures(memory_store: ox.Store, job: Job, status: str) -> None:
+    assert answer(memory_store, job, {}).status == status
