@@ -15,21 +15,21 @@ valid SPARQL):
     #+ tags: [entities]
 
 A parameter `entity` is the variable `?_entity` in the query. Its value is checked against its
-type and bound as an RDF term (`bind`), which the store hands to pyoxigraph as a substitution
-or, for an external endpoint, writes as a VALUES block of serialized terms: user text never
-becomes query text.
+type and bound as an RDF term (`bind`); the stores write bound terms, serialized, into a VALUES
+block at the head of the WHERE group (`api.sparql_guard.bind_values`): user text never becomes
+query text.
 
 Stricter than grlc, a file is refused at load time, with its name, when its header is not
 YAML, names an unknown key or type, lacks a summary, description or example, declares a
 parameter the query does not use or uses a `?_variable` it does not declare. The query must
 be a SELECT with an ORDER BY (stable pages) and no LIMIT/OFFSET of its own (paging is the
-server's). Two rules come from pyoxigraph's substitutions, which fix a variable for the whole
-query: every parameter must be projected (the `_` columns are hidden from answers), and
-`BOUND(?_x)` is refused, since it stays false even for a substituted variable; an optional
-parameter is written `FILTER(COALESCE(?x = ?_x, true))` instead, the comparison failing, and
-COALESCE keeping the row, when the parameter is not given. Each file is finally run once, with
-its example values, against an empty store: that catches syntax errors and parameters missing
-from the projection.
+server's). A query must also mean the same under pyoxigraph's `substitutions`, the other way to
+bind: every parameter is projected (the `_` columns are left out of answers), and `BOUND(?_x)`
+is refused, since a substituted variable is never BOUND. An optional parameter is tested with
+`FILTER(COALESCE(?x = ?_x, true))`: when it is not given, the comparison fails and COALESCE
+keeps the row. Parameters are used in the top-level group (FILTERs there see the VALUES), or in
+triple patterns, which join with it. Each file is finally run with its example values, bound
+both ways, on an empty store: that catches syntax errors and unprojected parameters.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ from urllib.parse import urlsplit
 import pyoxigraph as ox
 import yaml
 
-from api.sparql_guard import query_form, tokens
+from api.sparql_guard import bind_values, query_form, tokens
 
 QUERIES_DIR = Path(__file__).resolve().parent.parent / "queries"
 
@@ -472,27 +472,32 @@ def _check_body(query: CannedQuery) -> None:
 
 
 def _check_runs(query: CannedQuery) -> None:
-    """Run the query with its examples on an empty store: syntax and projection errors."""
+    """Run the query with its examples on an empty store, bound both ways a store may bind."""
     try:
         bound = query.bind(query.example)
     except ParameterError as exc:  # pragma: no cover - _read_parameter checked each example
         raise CatalogueError(str(exc)) from exc
-    substitutions: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] = {
-        ox.Variable(name): term for name, term in bound.items()
-    }
     try:
-        solutions = ox.Store().query(query.sparql, substitutions=substitutions or None)
-        if isinstance(solutions, ox.QuerySolutions):
-            solutions.variables  # noqa: B018 - touching the answer runs the query
-            for _ in solutions:
-                pass
+        _run(query.sparql, substitutions=bound)
+        if bound:
+            _run(bind_values(query.sparql, {name: str(term) for name, term in bound.items()}))
     except SyntaxError as exc:
         raise CatalogueError(f"the query is not valid SPARQL: {exc}") from exc
     except (RuntimeError, ValueError, OSError) as exc:
         raise CatalogueError(
             f"the query cannot run with its example values: {exc} (a parameter's variable must "
-            "be in the SELECT projection)"
+            "be in the SELECT projection, and the WHERE clause must be a group)"
         ) from exc
+
+
+def _run(sparql: str, substitutions: Mapping[str, Term] | None = None) -> None:
+    terms: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] = {
+        ox.Variable(name): term for name, term in (substitutions or {}).items()
+    }
+    solutions = ox.Store().query(sparql, substitutions=terms or None)
+    if isinstance(solutions, ox.QuerySolutions):
+        for _ in solutions:  # the answer is lazy: reading it runs the query
+            pass
 
 
 __all__ = [

@@ -32,7 +32,7 @@ from api.catalogue import (
     default_catalogue,
 )
 from api.errors import ApiError
-from api.sparql_guard import inspect_query
+from api.sparql_guard import bind_values, inspect_query
 from api.stores import QueryForm, QueryResult, Rows
 from api.stores.encoding import (
     GRAPH_FORMATS,
@@ -42,9 +42,11 @@ from api.stores.encoding import (
     encode_triples,
     solution_rows,
 )
-from api.stores.preflight import oxigraph_terms, syntax_error
+from api.stores.preflight import oxigraph_term, syntax_error
 
 if TYPE_CHECKING:
+    from rdflib import Graph as RdfGraph
+
     from api.stores import BoundTerm
 
 DATA_FILE = "emkg.nt"
@@ -53,8 +55,6 @@ MAX_QUERY_BYTES = 1 << 20
 EXIT_USAGE = 2
 #: below this many characters per field, rows are printed as records, not as a table
 MIN_COLUMN_WIDTH = 14
-
-Substitution = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 
 
 class LocalStore:
@@ -77,6 +77,15 @@ class LocalStore:
             store.bulk_load(path=str(ontology), format=ox.RdfFormat.TURTLE)
         return cls(store, _version_of(graph_dir))
 
+    @classmethod
+    def from_graph(cls, graph: RdfGraph, version: str, ontology: Path | None = None) -> LocalStore:
+        """An rdflib graph (a fresh `graph.build.build_graph`, say), and the ontology."""
+        store = ox.Store()
+        store.bulk_load(graph.serialize(format="nt", encoding="utf-8"), ox.RdfFormat.N_TRIPLES)
+        if ontology is not None and ontology.is_file():
+            store.bulk_load(path=str(ontology), format=ox.RdfFormat.TURTLE)
+        return cls(store, version)
+
     @property
     def version(self) -> str:
         return self._version
@@ -88,13 +97,19 @@ class LocalStore:
     def run(
         self, sparql: str, substitutions: Mapping[str, BoundTerm] | None = None
     ) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
-        """The raw answer; raises ApiError (400 syntax, 403 update/SERVICE, 422 bad term)."""
+        """The raw answer; raises ApiError (400 syntax, 403 update/SERVICE, 422 bad term).
+
+        Bound values go into a leading VALUES block, as the server's stores bind them.
+        """
         inspect_query(sparql, max_bytes=MAX_QUERY_BYTES)
-        terms: dict[ox.Variable, Substitution] = {
-            ox.Variable(name): term for name, term in oxigraph_terms(substitutions)
-        }
+        if substitutions:
+            terms = {name: str(oxigraph_term(name, term)) for name, term in substitutions.items()}
+            try:
+                sparql = bind_values(sparql, terms)
+            except ValueError as exc:
+                raise ApiError(422, "cannot bind values in this query", str(exc)) from exc
         try:
-            return self.store.query(sparql, substitutions=terms or None)
+            return self.store.query(sparql)
         except SyntaxError as exc:
             raise syntax_error(str(exc)) from exc
         except (RuntimeError, ValueError, OSError) as exc:

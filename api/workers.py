@@ -340,6 +340,9 @@ async def _receive(conn: Connection, timeout: float) -> bytes:
         await asyncio.wait_for(readable, timeout)
     finally:
         loop.remove_reader(fd)
+    # uvloop leaves a watched descriptor non-blocking; a reply larger than the pipe's buffer
+    # then arrives in pieces and recv_bytes would fail with EAGAIN mid-message.
+    os.set_blocking(fd, True)
     return conn.recv_bytes()
 
 

@@ -77,6 +77,8 @@ FORMAT_NAMES: dict[str, tuple[str | None, str | None]] = {
     "json-ld": (None, "application/ld+json"),
     "rdfxml": (None, "application/rdf+xml"),
     "rdf+xml": (None, "application/rdf+xml"),
+    "rdf": (None, "application/rdf+xml"),
+    "n3": (None, "text/turtle"),  # Turtle is N3; SPARQLWrapper asks for "n3"
 }
 RESULT_FORMAT_IRIS = {
     "application/sparql-results+json": FORMATS.SPARQL_Results_JSON,

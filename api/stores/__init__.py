@@ -86,7 +86,12 @@ class QueryStore(Protocol):
     async def select(
         self, sparql: str, substitutions: Mapping[str, BoundTerm] | None = None
     ) -> Rows:
-        """Run a SELECT and return at most `row_cap` solutions as Python values."""
+        """Run a SELECT and return at most `row_cap` solutions as Python values.
+
+        `substitutions` bind variables to terms (IRIs or literals; never pasted as text). The
+        embedded store passes them to pyoxigraph (SEP-0007: the variable must be projected);
+        the remote store writes them as a VALUES row first in the WHERE group.
+        """
         ...
 
     async def close(self) -> None: ...

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import pyoxigraph as ox
 
 from api.errors import ApiError, bad_parameter, bad_request
-from api.sparql_guard import QueryPlan, inspect_query
+from api.sparql_guard import QueryPlan, bind_values, inspect_query
 from api.stores.encoding import GRAPH_FORMATS, RESULT_FORMATS
 
 if TYPE_CHECKING:
@@ -70,6 +70,25 @@ def oxigraph_terms(
     return tuple((name, oxigraph_term(name, term)) for name, term in substitutions.items())
 
 
+def bind_as_values(
+    sparql: str, substitutions: Mapping[str, BoundTerm] | None, settings: Settings
+) -> tuple[str, QueryPlan]:
+    """For an external endpoint: the bound values as a leading VALUES block, and the plan.
+
+    On every canned query this answers as pyoxigraph's substitutions do (a test compares them
+    on the built graph). Terms are validated by pyoxigraph and serialized, never pasted text.
+    """
+    plan = check_query(sparql, settings)
+    if not substitutions:
+        return sparql, plan
+    terms = {name: str(term) for name, term in oxigraph_terms(substitutions)}
+    try:
+        text = bind_values(sparql, terms)
+    except ValueError as exc:
+        raise bad_parameter("cannot bind values in this query", str(exc)) from exc
+    return text, check_query(text, settings)
+
+
 def oxigraph_term(name: str, term: object) -> ox.NamedNode | ox.Literal:
     if isinstance(term, ox.NamedNode | ox.Literal):
         return term
@@ -87,11 +106,6 @@ def oxigraph_term(name: str, term: object) -> ox.NamedNode | ox.Literal:
     except ValueError as exc:
         raise bad_parameter(f"the value for {name} is not a valid RDF term", str(exc)) from exc
     raise bad_parameter(f"the value for {name} must be an IRI or a literal", repr(term))
-
-
-def sparql_terms(substitutions: Mapping[str, BoundTerm] | None) -> dict[str, str]:
-    """Bound values written in SPARQL syntax, each validated by pyoxigraph first."""
-    return {name: str(term) for name, term in oxigraph_terms(substitutions)}
 
 
 def syntax_error(message: str) -> ApiError:

@@ -25,8 +25,7 @@ import pyoxigraph as ox
 from SPARQLWrapper import POST, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
 
-from api.errors import ApiError, bad_parameter
-from api.sparql_guard import bind_values
+from api.errors import ApiError
 from api.stores import QueryForm, QueryResult, Rows
 from api.stores.encoding import (
     GRAPH_FORMATS,
@@ -37,7 +36,7 @@ from api.stores.encoding import (
     encode_triples,
     solution_rows,
 )
-from api.stores.preflight import check_format, check_graph_iris, check_query, sparql_terms
+from api.stores.preflight import bind_as_values, check_format, check_graph_iris
 
 if TYPE_CHECKING:
     from api.settings import Settings
@@ -113,9 +112,8 @@ class RemoteStore:
         named_graph_uris: Sequence[str] = (),
         substitutions: Mapping[str, BoundTerm] | None = None,
     ) -> QueryResult:
-        plan = check_query(sparql, self.settings)
+        text, plan = bind_as_values(sparql, substitutions, self.settings)
         check_format(plan.form, result_format)
-        text = self._bind(sparql, substitutions)
         defaults, named = self._dataset(default_graph_uris, named_graph_uris)
         cap = (
             self.settings.triple_cap
@@ -133,23 +131,12 @@ class RemoteStore:
     async def select(
         self, sparql: str, substitutions: Mapping[str, BoundTerm] | None = None
     ) -> Rows:
-        check_query(sparql, self.settings)
-        text = self._bind(sparql, substitutions)
+        text, _ = bind_as_values(sparql, substitutions, self.settings)
         defaults, named = self._dataset((), ())
         rows: Rows = await self._in_thread(self._fetch_rows, text, defaults, named)
         return rows
 
     # ------------------------------------------------------------------ helpers
-
-    def _bind(self, sparql: str, substitutions: Mapping[str, BoundTerm] | None) -> str:
-        if not substitutions:
-            return sparql
-        try:
-            text = bind_values(sparql, sparql_terms(substitutions))
-        except ValueError as exc:
-            raise bad_parameter("cannot bind values in this query", str(exc)) from exc
-        check_query(text, self.settings)
-        return text
 
     def _dataset(
         self, default_graph_uris: Sequence[str], named_graph_uris: Sequence[str]

@@ -47,28 +47,28 @@ RUNAWAY_QUERY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i 
 def fixture_ntriples() -> str:
     """The fixture graph's N-Triples."""
     lines = [
-        f'<{FRONTEX}> <{RDF_TYPE}> <{EMK}Agency> .',
+        f"<{FRONTEX}> <{RDF_TYPE}> <{EMK}Agency> .",
         f'<{FRONTEX}> <{RDFS_LABEL}> "Frontex"@en .',
-        f'<{FRONTEX}> <http://www.w3.org/2004/02/skos/core#altLabel> '
+        f"<{FRONTEX}> <http://www.w3.org/2004/02/skos/core#altLabel> "
         '"European Border and Coast Guard Agency"@en .',
-        f'<{SERBIA}> <{RDF_TYPE}> <{EMK}PartnerCountry> .',
+        f"<{SERBIA}> <{RDF_TYPE}> <{EMK}PartnerCountry> .",
         f'<{SERBIA}> <{RDFS_LABEL}> "Serbia"@en .',
-        f'<{FUNDING}> <{RDF_TYPE}> <{EMK}FundingInstrument> .',
+        f"<{FUNDING}> <{RDF_TYPE}> <{EMK}FundingInstrument> .",
         f'<{FUNDING}> <{EMK}amountEUR> "600000000"^^<{XSD}decimal> .',
         f'<{FUNDING}> <http://schema.org/startDate> "2023-03-20"^^<{XSD}date> .',
-        f'<{FUNDING}> <{EMK}location> <{SERBIA}> .',
+        f"<{FUNDING}> <{EMK}location> <{SERBIA}> .",
     ]
     for number in range(1, 16):
         commitment = f"{ID}commitment/{number}"
-        lines.append(f'<{commitment}> <{RDF_TYPE}> <{EMK}Commitment> .')
+        lines.append(f"<{commitment}> <{RDF_TYPE}> <{EMK}Commitment> .")
         lines.append(f'<{commitment}> <http://www.w3.org/2004/02/skos/core#notation> "{number}" .')
     for number in range(1, ACTIONS + 1):
         action = f"{ID}action/a{number}"
-        lines.append(f'<{action}> <{RDF_TYPE}> <{EMK}Action> .')
+        lines.append(f"<{action}> <{RDF_TYPE}> <{EMK}Action> .")
         lines.append(f'<{action}> <{RDFS_LABEL}> "Action {number}"@en .')
-        lines.append(f'<{action}> <{EMK}implements> <{ID}commitment/{number % 15 + 1}> .')
+        lines.append(f"<{action}> <{EMK}implements> <{ID}commitment/{number % 15 + 1}> .")
         if number % 2 == 0:
-            lines.append(f'<{action}> <{EMK}involves> <{FRONTEX}> .')
+            lines.append(f"<{action}> <{EMK}involves> <{FRONTEX}> .")
     return "\n".join(lines) + "\n"
 
 
@@ -179,7 +179,14 @@ def oxigraph(tmp_path_factory: pytest.TempPathFactory, graph_dir: Path) -> Itera
     port = free_port()
     location = tmp_path_factory.mktemp("oxigraph")
     process = subprocess.Popen(
-        [str(VENV_BIN / "oxigraph"), "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
+        [
+            str(VENV_BIN / "oxigraph"),
+            "serve",
+            "--location",
+            str(location),
+            "--bind",
+            f"127.0.0.1:{port}",
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -188,8 +195,12 @@ def oxigraph(tmp_path_factory: pytest.TempPathFactory, graph_dir: Path) -> Itera
         wait_until_up(url + "/query?query=ASK%7B%7D", process)
         headers = {"Content-Type": "application/n-triples"}
         data = (graph_dir / "emkg.nt").read_bytes()
-        httpx.post(f"{url}/store", params={"graph": DATASET}, content=data, headers=headers).raise_for_status()
-        httpx.post(f"{url}/store?default", content=OXIGRAPH_DEFAULT_TRIPLE.encode(), headers=headers).raise_for_status()
+        httpx.post(
+            f"{url}/store", params={"graph": DATASET}, content=data, headers=headers
+        ).raise_for_status()
+        httpx.post(
+            f"{url}/store?default", content=OXIGRAPH_DEFAULT_TRIPLE.encode(), headers=headers
+        ).raise_for_status()
         yield Oxigraph(url, url + "/query", process)
     finally:
         stop(process)

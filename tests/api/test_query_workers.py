@@ -116,7 +116,9 @@ def memory_store() -> ox.Store:
             ox.Quad(
                 ox.NamedNode(f"http://example.org/{number}"),
                 ox.NamedNode("http://example.org/value"),
-                ox.Literal(str(number), datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")),
+                ox.Literal(
+                    str(number), datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
+                ),
             )
         )
     return store
@@ -128,7 +130,9 @@ def test_answer_caps_solutions_and_triples(memory_store: ox.Store) -> None:
     assert solutions.body.count(b"\n") == 5
     exact = answer(memory_store, Job("SELECT * { ?s ?p ?o }", JSON, 10), {})
     assert (exact.rows, exact.truncated) == (10, False)
-    triples = answer(memory_store, Job("CONSTRUCT WHERE { ?s ?p ?o }", "application/n-triples", 3), {})
+    triples = answer(
+        memory_store, Job("CONSTRUCT WHERE { ?s ?p ?o }", "application/n-triples", 3), {}
+    )
     assert (triples.kind, triples.rows, triples.truncated) == ("triples", 3, True)
     turtle = answer(
         memory_store,
@@ -141,15 +145,20 @@ def test_answer_caps_solutions_and_triples(memory_store: ox.Store) -> None:
 
 def test_answer_rows_are_python_values(memory_store: ox.Store) -> None:
     job = Job(
-        "SELECT ?s ?o ?missing WHERE { ?s ?p ?o } ORDER BY ?o",
+        "SELECT ?s ?o ?missing ?p WHERE { ?s ?p ?o } ORDER BY ?o",
         None,
         3,
         substitutions=(("p", ox.NamedNode("http://example.org/value")),),
     )
     reply = answer(memory_store, job, {})
     assert reply.status == "rows"
-    assert reply.columns == ("s", "o", "missing")
-    assert reply.values[0] == {"s": "http://example.org/0", "o": 0, "missing": None}
+    assert reply.columns == ("s", "o", "missing", "p")
+    assert reply.values[0] == {
+        "s": "http://example.org/0",
+        "o": 0,
+        "missing": None,
+        "p": "http://example.org/value",
+    }
     assert reply.truncated
 
 

@@ -17,14 +17,14 @@ from SPARQLWrapper.Wrapper import QueryResult as WrapperResult
 from api.app import create_app
 from api.settings import Settings
 from api.stores import QueryResult, Rows
+
 ID = "https://w3id.org/eu-migration-kg/id/"
 FRONTEX = ID + "agency/frontex"
 SERBIA = ID + "country/serbia"
 RUNAWAY_QUERY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 
 LABEL_OF_FRONTEX = (
-    "SELECT ?label WHERE { "
-    f"<{FRONTEX}> <http://www.w3.org/2000/01/rdf-schema#label> ?label }}"
+    f"SELECT ?label WHERE {{ <{FRONTEX}> <http://www.w3.org/2000/01/rdf-schema#label> ?label }}"
 )
 ACTIONS_INVOLVING_FRONTEX = (
     "PREFIX emk: <https://w3id.org/eu-migration-kg/ontology#> "
@@ -124,12 +124,18 @@ def test_construct_formats(client: TestClient, accept: str, rdflib_format: str) 
     assert response.headers["content-type"].split(";")[0] == accept
     graph = rdflib.Graph().parse(data=response.content, format=rdflib_format)
     assert len(graph) == 3
-    assert (rdflib.URIRef(FRONTEX), rdflib.RDFS.label, rdflib.Literal("Frontex", lang="en")) in graph
+    assert (
+        rdflib.URIRef(FRONTEX),
+        rdflib.RDFS.label,
+        rdflib.Literal("Frontex", lang="en"),
+    ) in graph
 
 
 def test_browser_accept_with_a_query_gets_the_default_type(client: TestClient) -> None:
     browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
-    response = client.get("/sparql", params={"query": LABEL_OF_FRONTEX}, headers={"Accept": browser})
+    response = client.get(
+        "/sparql", params={"query": LABEL_OF_FRONTEX}, headers={"Accept": browser}
+    )
     assert response.headers["content-type"] == JSON_RESULTS
 
 
@@ -213,17 +219,35 @@ def test_errors_in_plain_text_when_asked(client: TestClient) -> None:
     ("method", "url", "body", "content_type", "status"),
     [
         # the query in both the URL and the body, twice, or not at all
-        ("POST", "/sparql?query=ASK%7B%7D", b"query=ASK%7B%7D", "application/x-www-form-urlencoded", 400),
+        (
+            "POST",
+            "/sparql?query=ASK%7B%7D",
+            b"query=ASK%7B%7D",
+            "application/x-www-form-urlencoded",
+            400,
+        ),
         ("POST", "/sparql?query=ASK%7B%7D", b"ASK {}", "application/sparql-query", 400),
         ("GET", "/sparql?query=ASK%7B%7D&query=ASK%7B%7D", b"", None, 400),
-        ("POST", "/sparql", b"default-graph-uri=http%3A%2F%2Fa", "application/x-www-form-urlencoded", 400),
+        (
+            "POST",
+            "/sparql",
+            b"default-graph-uri=http%3A%2F%2Fa",
+            "application/x-www-form-urlencoded",
+            400,
+        ),
         ("GET", "/sparql?query=", b"", None, 400),
         # bad percent-encoding, non-UTF-8 text
         ("GET", "/sparql?query=ASK%ZZ", b"", None, 400),
         ("GET", "/sparql?query=ASK%FF%FE", b"", None, 400),
         ("POST", "/sparql", b"query=ASK%7B%7D%", "application/x-www-form-urlencoded", 400),
         ("POST", "/sparql", b"ASK { ?s ?p '\xff' }", "application/sparql-query", 400),
-        ("POST", "/sparql", "ASK {}".encode("utf-16"), "application/sparql-query; charset=UTF-16", 400),
+        (
+            "POST",
+            "/sparql",
+            "ASK {}".encode("utf-16"),
+            "application/sparql-query; charset=UTF-16",
+            400,
+        ),
         # wrong POST media types
         ("POST", "/sparql", b"ASK {}", "text/plain", 415),
         ("POST", "/sparql", b"ASK {}", None, 415),
@@ -259,7 +283,9 @@ def test_protocol_errors(
 
 
 def test_unacceptable_accept_is_406(client: TestClient) -> None:
-    response = client.get("/sparql", params={"query": LABEL_OF_FRONTEX}, headers={"Accept": "image/png"})
+    response = client.get(
+        "/sparql", params={"query": LABEL_OF_FRONTEX}, headers={"Accept": "image/png"}
+    )
     assert response.status_code == 406
     assert JSON_RESULTS in response.json()["detail"]["available"]
     construct = client.get(
@@ -348,7 +374,9 @@ def test_etag_and_conditional_get(client: TestClient) -> None:
 
 def test_cors_headers(client: TestClient) -> None:
     response = client.get(
-        "/sparql", params={"query": LABEL_OF_FRONTEX}, headers={"Origin": "https://elsewhere.example"}
+        "/sparql",
+        params={"query": LABEL_OF_FRONTEX},
+        headers={"Origin": "https://elsewhere.example"},
     )
     assert response.headers["access-control-allow-origin"] == "*"
     exposed = response.headers["access-control-expose-headers"]
@@ -366,14 +394,18 @@ def test_cors_headers(client: TestClient) -> None:
     assert preflight.status_code == 200
 
 
-def test_one_json_log_line_per_request(client: TestClient, caplog: pytest.LogCaptureFixture) -> None:
+def test_one_json_log_line_per_request(
+    client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
     access = logging.getLogger("emkg.access")
     access.addHandler(caplog.handler)
     try:
         client.get("/sparql", params={"query": LABEL_OF_FRONTEX})
     finally:
         access.removeHandler(caplog.handler)
-    lines = [json.loads(record.getMessage()) for record in caplog.records if record.name == "emkg.access"]
+    lines = [
+        json.loads(record.getMessage()) for record in caplog.records if record.name == "emkg.access"
+    ]
     assert len(lines) == 1
     line = lines[0]
     assert line["method"] == "GET"

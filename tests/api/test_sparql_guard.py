@@ -50,7 +50,7 @@ QUERIES = [
     ("ASK { ?s ?p ?o }", "ask"),
     ("BASE <http://b/> PREFIX : <x#> SELECT ?insert WHERE { ?insert :delete 'DROP' }", "select"),
     ("# INSERT DATA {}\nSELECT * {}", "select"),
-    ("SELECT * { ?s ?p \"INSERT DATA\" }", "select"),
+    ('SELECT * { ?s ?p "INSERT DATA" }', "select"),
     ("this is not SPARQL", None),
 ]
 
@@ -124,8 +124,7 @@ def test_empty_allowlist_refuses_every_service() -> None:
 
 def test_tokens_keep_strings_iris_and_comments_whole() -> None:
     kinds = [
-        (token.kind, token.text)
-        for token in tokens('SELECT * { ?s <http://x/#y> "a # b" } # tail')
+        (token.kind, token.text) for token in tokens('SELECT * { ?s <http://x/#y> "a # b" } # tail')
     ]
     assert ("iri", "<http://x/#y>") in kinds
     assert ("string", '"a # b"') in kinds

@@ -1,0 +1,165 @@
+"""Fixtures for the external-store tests: the project's built graph, a real `oxigraph serve`
+it is published into, and two apps over the same graph, one on the embedded store and one on
+that server's query endpoint (`serve --endpoint`).
+
+The server runs as a subprocess on a free loopback port and is stopped by its own process id.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pyoxigraph as ox
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.settings import Settings
+
+VENV_BIN = Path(sys.executable).parent
+DATASET = "https://w3id.org/eu-migration-kg/dataset"
+ONTOLOGY = Path(__file__).resolve().parents[2] / "ontology" / "emk.ttl"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(10)
+
+
+@dataclass(frozen=True)
+class OxigraphServer:
+    url: str
+    store: str  # the Graph Store Protocol service
+    query: str  # the SPARQL query endpoint
+    process: subprocess.Popen[bytes]
+
+    def count(self, graph: str | None = DATASET) -> int:
+        """Triples in a named graph (or the default graph with None), asked of the server."""
+        pattern = f"GRAPH <{graph}> {{ ?s ?p ?o }}" if graph else "?s ?p ?o"
+        response = httpx.post(
+            self.query,
+            data={"query": f"SELECT (COUNT(*) AS ?n) WHERE {{ {pattern} }}"},
+            headers={"Accept": "application/sparql-results+json"},
+            timeout=10,
+        )
+        response.raise_for_status()
+        return int(response.json()["results"]["bindings"][0]["n"]["value"])
+
+
+@pytest.fixture(scope="session")
+def graph_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A private copy of the project's built graph (built first if missing or stale), so that
+    a rebuild elsewhere during the session cannot change it under the tests."""
+    from graph.build import DEFAULT_OUT, ensure_built
+
+    built = ensure_built(DEFAULT_OUT)
+    copy = tmp_path_factory.mktemp("external-graph") / "output"
+    shutil.copytree(built, copy)
+    return copy
+
+
+@pytest.fixture(scope="session")
+def expected_triples(graph_dir: Path) -> int:
+    """Data plus ontology, as the embedded store holds them."""
+    store = ox.Store()
+    store.bulk_load(path=str(graph_dir / "emkg.nt"), format=ox.RdfFormat.N_TRIPLES)
+    manifest = json.loads((graph_dir / "manifest.json").read_text(encoding="utf-8"))
+    assert len(store) == manifest["triples"]
+    store.extend(ox.parse(path=str(ONTOLOGY), rename_blank_nodes=True))
+    return len(store)
+
+
+@pytest.fixture(scope="session")
+def oxigraph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OxigraphServer]:
+    """`oxigraph serve` on an empty store, up when its query endpoint answers."""
+    port = free_port()
+    location = tmp_path_factory.mktemp("oxigraph-store")
+    log = tmp_path_factory.mktemp("oxigraph-log") / "server.log"
+    with log.open("wb") as stream:
+        process = subprocess.Popen(
+            [
+                str(VENV_BIN / "oxigraph"),
+                "serve",
+                "--location",
+                str(location),
+                "--bind",
+                f"127.0.0.1:{port}",
+            ],
+            stdout=stream,
+            stderr=stream,
+        )
+    url = f"http://127.0.0.1:{port}"
+    server = OxigraphServer(url, url + "/store", url + "/query", process)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"oxigraph exited: {log.read_text(errors='replace')}")
+            try:
+                if httpx.get(url + "/query", params={"query": "ASK {}"}, timeout=1).is_success:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("oxigraph did not come up in 30 s")
+            time.sleep(0.05)
+        yield server
+    finally:
+        stop(process)
+
+
+@pytest.fixture(scope="session")
+def published(oxigraph_server: OxigraphServer, graph_dir: Path) -> OxigraphServer:
+    """The server after `publish` put the graph into the dataset's named graph."""
+    from api.publish import publish
+
+    publish(oxigraph_server.store, None, graph_dir)
+    return oxigraph_server
+
+
+def _settings(graph_dir: Path, **changes: object) -> Settings:
+    values: dict[str, object] = {
+        "graph_dir": graph_dir,
+        "ontology_file": ONTOLOGY,
+        "auto_build": False,
+        "query_timeout": 10.0,
+        "pool_size": 2,
+        "endpoint": None,
+        "graph_iri": DATASET,
+    }
+    values.update(changes)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+def embedded_client(graph_dir: Path) -> Iterator[TestClient]:
+    with TestClient(create_app(_settings(graph_dir))) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def remote_client(published: OxigraphServer, graph_dir: Path) -> Iterator[TestClient]:
+    with TestClient(create_app(_settings(graph_dir, endpoint=published.query))) as client:
+        yield client
