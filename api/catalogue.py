@@ -15,21 +15,22 @@ valid SPARQL):
     #+ tags: [entities]
 
 A parameter `entity` is the variable `?_entity` in the query. Its value is checked against its
-type and bound as an RDF term (`bind`); the stores write bound terms, serialized, into a VALUES
-block at the head of the WHERE group (`api.sparql_guard.bind_values`): user text never becomes
-query text.
+type and bound as an RDF term (`bind`): the embedded store hands the terms to pyoxigraph as
+substitutions, an external endpoint gets them serialized in a VALUES block at the head of the
+WHERE group (`api.sparql_guard.bind_values`). User text never becomes query text.
 
 Stricter than grlc, a file is refused at load time, with its name, when its header is not
 YAML, names an unknown key or type, lacks a summary, description or example, declares a
 parameter the query does not use or uses a `?_variable` it does not declare. The query must
 be a SELECT with an ORDER BY (stable pages) and no LIMIT/OFFSET of its own (paging is the
-server's). A query must also mean the same under pyoxigraph's `substitutions`, the other way to
-bind: every parameter is projected (the `_` columns are left out of answers), and `BOUND(?_x)`
-is refused, since a substituted variable is never BOUND. An optional parameter is tested with
-`FILTER(COALESCE(?x = ?_x, true))`: when it is not given, the comparison fails and COALESCE
-keeps the row. Parameters are used in the top-level group (FILTERs there see the VALUES), or in
-triple patterns, which join with it. Each file is finally run with its example values, bound
-both ways, on an empty store: that catches syntax errors and unprojected parameters.
+server's). A query must mean the same under both ways of binding. So every parameter is in
+the SELECT projection, since pyoxigraph substitutes only projected variables (answers leave the
+`_` columns out), and `BOUND(?_x)` is refused, since a substituted variable is never BOUND: an
+optional parameter is tested with `FILTER(COALESCE(?x = ?_x, true))`, where the comparison
+fails, and COALESCE keeps the row, when the parameter is not given. Parameters appear in the
+top-level group, whose FILTERs see a VALUES block, or in triple patterns, which join with it.
+Each file is finally run with its example values, bound both ways, on an empty store: that
+catches syntax errors and unprojected parameters.
 """
 
 from __future__ import annotations
@@ -179,8 +180,16 @@ class CannedQuery:
         return bound
 
     def bound_values(self, bound: Mapping[str, Term]) -> dict[str, str]:
-        """The bound terms as plain text, keyed by parameter name: the answer's `parameters`."""
-        return {p.name: bound[p.variable].value for p in self.parameters if p.variable in bound}
+        """The bound values as a client writes them, by parameter name (`status`: Planned)."""
+        shown: dict[str, str] = {}
+        for parameter in self.parameters:
+            term = bound.get(parameter.variable)
+            if term is not None:
+                value = term.value
+                shown[parameter.name] = (
+                    value.removeprefix(EMK) if parameter.type == "status" else value
+                )
+        return shown
 
     def paged(self, limit: int, offset: int = 0) -> str:
         """The query with LIMIT and OFFSET appended: they follow its ORDER BY."""

@@ -206,7 +206,7 @@ def resource_page(view: ResourceView, base_iri: str) -> str:
     parts.append(_summary_list(summary, base_iri))
     if summary.description:
         parts.append(
-            f'<section class="description"><h2>Text</h2>{paragraphs(summary.description)}</section>'
+            f'<section class="description"><h2>Description</h2>{paragraphs(summary.description)}</section>'
         )
     if view.passages:
         parts.append(_passages_section(view.passages, base_iri))
@@ -499,7 +499,9 @@ def _term(term: TermView, base_iri: str) -> str:
         ("Range", term.ranges),
     ):
         if targets:
-            rows.append((name, ", ".join(link(iri, shown, base_iri) for iri, shown in targets)))
+            # several domains or ranges: a union, any of them
+            joiner = " or " if name in ("Domain", "Range") else ", "
+            rows.append((name, joiner.join(link(iri, shown, base_iri) for iri, shown in targets)))
     items = "".join(f"<dt>{name}</dt><dd>{value}</dd>" for name, value in rows)
     return (
         f'<article class="term" id="{esc(term.name)}"><h3>{esc(term.label)} '

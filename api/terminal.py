@@ -32,7 +32,7 @@ from api.catalogue import (
     default_catalogue,
 )
 from api.errors import ApiError
-from api.sparql_guard import bind_values, inspect_query
+from api.sparql_guard import inspect_query
 from api.stores import QueryForm, QueryResult, Rows
 from api.stores.encoding import (
     GRAPH_FORMATS,
@@ -99,17 +99,15 @@ class LocalStore:
     ) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
         """The raw answer; raises ApiError (400 syntax, 403 update/SERVICE, 422 bad term).
 
-        Bound values go into a leading VALUES block, as the server's stores bind them.
+        Bound values are pyoxigraph substitutions, as in the server's embedded store.
         """
         inspect_query(sparql, max_bytes=MAX_QUERY_BYTES)
-        if substitutions:
-            terms = {name: str(oxigraph_term(name, term)) for name, term in substitutions.items()}
-            try:
-                sparql = bind_values(sparql, terms)
-            except ValueError as exc:
-                raise ApiError(422, "cannot bind values in this query", str(exc)) from exc
+        terms: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] = {
+            ox.Variable(name): oxigraph_term(name, term)
+            for name, term in (substitutions or {}).items()
+        }
         try:
-            return self.store.query(sparql)
+            return self.store.query(sparql, substitutions=terms or None)
         except SyntaxError as exc:
             raise syntax_error(str(exc)) from exc
         except (RuntimeError, ValueError, OSError) as exc:

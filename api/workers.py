@@ -259,7 +259,7 @@ class WorkerPool:
     async def _add_worker(self) -> None:
         worker = await self._launch()
         if self._closed:
-            worker.process.kill()
+            await self._stop(worker)
             return
         self._workers.add(worker)
         self._idle.put_nowait(worker)
@@ -336,14 +336,22 @@ async def _receive(conn: Connection, timeout: float) -> bytes:
     readable: asyncio.Future[None] = loop.create_future()
     fd = conn.fileno()
     loop.add_reader(fd, _wake, readable)
+    # a timer on the future itself: cheaper per query than asyncio.wait_for's wrapping
+    expiry = loop.call_later(timeout, _expire, readable)
     try:
-        await asyncio.wait_for(readable, timeout)
+        await readable
     finally:
+        expiry.cancel()
         loop.remove_reader(fd)
     # uvloop leaves a watched descriptor non-blocking; a reply larger than the pipe's buffer
     # then arrives in pieces and recv_bytes would fail with EAGAIN mid-message.
     os.set_blocking(fd, True)
     return conn.recv_bytes()
+
+
+def _expire(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_exception(TimeoutError())
 
 
 def _wake(future: asyncio.Future[None]) -> None:

@@ -36,7 +36,6 @@ router = APIRouter(tags=["entities"])
 
 MAX_ENTITIES = 5
 MAX_SUGGESTIONS = 5
-NAME_KINDS = ("label", "alias", "adjective")  # in order of preference
 
 
 def fold(text: str) -> str:

@@ -14,9 +14,10 @@ by the `EMKG_YASGUI_DIR` environment variable), a plain form posting to /sparql 
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -60,7 +61,13 @@ VOID_FILE = "void.ttl"
 DEFAULT_YASGUI_DIR = PROJECT_ROOT / "node_modules" / "@zazuko" / "yasgui" / "build"
 YASGUI_DIR_VARIABLE = "EMKG_YASGUI_DIR"
 
-RDF_OFFERS = ["text/turtle", HTML, "application/ld+json", "application/n-triples", "application/rdf+xml"]
+RDF_OFFERS = [
+    "text/turtle",
+    HTML,
+    "application/ld+json",
+    "application/n-triples",
+    "application/rdf+xml",
+]
 RDFLIB_FORMATS = {
     "text/turtle": "turtle",
     "application/ld+json": "json-ld",
@@ -279,9 +286,7 @@ def _targets(graph: Graph, term: URIRef, *predicates: URIRef) -> list[tuple[str,
     for predicate in predicates:
         for target in graph.objects(term, predicate):
             for member in _members(graph, target):
-                label = graph.value(member, RDFS.label)
-                shown = compact(str(member))
-                found.append((str(member), shown if label is None or ":" in shown else shown))
+                found.append((str(member), compact(str(member))))
     return sorted(set(found), key=lambda pair: pair[1])
 
 
@@ -353,9 +358,10 @@ def void_facts(graph: Graph, settings: Settings) -> list[tuple[str, str]]:
         if isinstance(value, URIRef):
             href = local_href(str(value), settings.base_iri)
             facts.append((name, f'<a href="{esc(href)}">{esc(value)}</a>'))
-    dumps = sorted({str(d) for d in graph.objects(dataset, VOID.dataDump)} | {
-        str(d) for d in graph.objects(dataset, DCAT.distribution)
-    })
+    dumps = sorted(
+        {str(d) for d in graph.objects(dataset, VOID.dataDump)}
+        | {str(d) for d in graph.objects(dataset, DCAT.distribution)}
+    )
     if dumps:
         links = ", ".join(
             f'<a href="{esc(local_href(dump, settings.base_iri))}">{esc(dump.rsplit("/", 1)[-1])}</a>'
@@ -398,8 +404,8 @@ async def timeline(store: StoreDep, settings: SettingsDep) -> HTMLResponse:
             iri=str(row["resource"]),
             kind=str(row["kind"]),
             label=str(row["label"]),
-            start=row["startDate"] if _is_date(row["startDate"]) else None,  # type: ignore[arg-type]
-            end=row["endDate"] if _is_date(row["endDate"]) else None,  # type: ignore[arg-type]
+            start=_date(row.get("startDate")),
+            end=_date(row.get("endDate")),
             date_phrase=str(row["datePhrase"]) if row.get("datePhrase") else None,
             status=str(row["status"]) if row.get("status") else None,
             commitments=_numbers(row.get("commitments")),
@@ -409,10 +415,8 @@ async def timeline(store: StoreDep, settings: SettingsDep) -> HTMLResponse:
     return HTMLResponse(timeline_page(entries, settings.base_iri))
 
 
-def _is_date(value: object) -> bool:
-    import datetime as dt
-
-    return isinstance(value, dt.date)
+def _date(value: object) -> dt.date | None:
+    return value if isinstance(value, dt.date) else None
 
 
 def _numbers(value: object) -> list[str]:
@@ -446,7 +450,7 @@ class _Catalogued:
     name: str
     summary: str
     sparql: str
-    parameters: list[tuple[str, str, str]]  # (name, type, example)
+    parameters: Sequence[tuple[str, str, str]]  # (name, type, example)
     bound: dict[str, str]  # variable -> term in SPARQL syntax
 
 
@@ -482,9 +486,7 @@ def _catalogue() -> list[_Catalogued]:
     found = []
     for name, query in sorted(catalogue.items()):
         try:
-            bound = {
-                variable: str(term) for variable, term in query.bind(query.example).items()
-            }
+            bound = {variable: str(term) for variable, term in query.bind(query.example).items()}
         except ValueError:
             bound = {}
         parameters = [(p.name, p.type, p.example) for p in query.parameters]

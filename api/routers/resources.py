@@ -436,8 +436,8 @@ def surrounding(text: str, start: int, end: int, width: int = CONTEXT_CHARS) -> 
             after = after[:space] if space > 0 else ""
             clipped_after = True
     return Context(
-        _squeeze(before, keep_edges=True),
-        _squeeze(after, keep_edges=True),
+        _squeeze(before, keep_edges=True).lstrip(),
+        _squeeze(after, keep_edges=True).rstrip(),
         clipped_before,
         clipped_after,
     )

@@ -10,7 +10,6 @@ for RDF clients. Parameters are decoded strictly: bad percent-escapes or non-UTF
 from __future__ import annotations
 
 import hashlib
-import html
 import re
 from dataclasses import dataclass
 from urllib.parse import unquote_to_bytes
@@ -155,23 +154,10 @@ async def sparql_endpoint(request: Request, store: StoreDep, settings: SettingsD
 
 
 def editor_page(endpoint: str) -> str:
-    """The query editor for browsers (a minimal form; the editor's own module replaces it)."""
-    action = html.escape(endpoint, quote=True)
-    return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>SPARQL — EU migration knowledge graph</title>
-</head><body>
-<h1>SPARQL query</h1>
-<form method="post" action="{action}">
-<textarea name="query" rows="16" cols="100">SELECT ?s ?label WHERE {{
-  ?s &lt;http://www.w3.org/2000/01/rdf-schema#label&gt; ?label
-}} LIMIT 20</textarea><br>
-<label>Results as <select name="format">
-<option value="json">SPARQL JSON</option><option value="xml">SPARQL XML</option>
-<option value="csv">CSV</option><option value="tsv">TSV</option>
-<option value="turtle">Turtle (CONSTRUCT)</option></select></label>
-<button type="submit">Run</button>
-</form></body></html>
-"""
+    """The query editor for browsers: YASGUI, or a plain form without it (api.routers.pages)."""
+    from api.routers.pages import editor_html
+
+    return editor_html(endpoint)
 
 
 def choose_media_type(accept: str | None, form: QueryForm | None, format_name: str | None) -> str:

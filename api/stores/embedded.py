@@ -72,13 +72,17 @@ class EmbeddedStore:
     async def start(self) -> None:
         began = time.perf_counter()
         graph_dir = await asyncio.to_thread(self._graph_loader, self.settings.graph_dir)
-        await asyncio.to_thread(self._prepare, graph_dir)
-        loaded = time.perf_counter()
-        assert self._store_path is not None
-        from graph.namespaces import PREFIXES
+        try:
+            await asyncio.to_thread(self._prepare, graph_dir)
+            loaded = time.perf_counter()
+            assert self._store_path is not None
+            from graph.namespaces import PREFIXES
 
-        self._pool = WorkerPool(self._store_path, self.settings.pool_size, PREFIXES)
-        await self._pool.start()
+            self._pool = WorkerPool(self._store_path, self.settings.pool_size, PREFIXES)
+            await self._pool.start()
+        except BaseException:
+            await self.close()  # no workers or temporary store left behind
+            raise
         log.info(
             "embedded store ready: %d triples, version %s, load %.2f s, %d workers %.2f s",
             self._triples,

@@ -186,7 +186,8 @@ def test_editor_for_browsers(client: TestClient) -> None:
     response = client.get("/sparql", headers={"Accept": "text/html,*/*;q=0.8"})
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
-    assert "<form" in response.text
+    assert "<html" in response.text
+    assert "http://testserver/sparql" in response.text  # the page queries this endpoint
 
 
 def test_no_query_and_only_results_types_is_400(client: TestClient) -> None:

@@ -149,6 +149,16 @@ def test_store_dir_is_reused_across_starts(tmp_path: Path, graph_dir: Path) -> N
     assert [path.name for path in (tmp_path / "stores").iterdir()] == [built.name]
 
 
+def test_failed_start_leaves_nothing_behind(tmp_path: Path, graph_dir: Path) -> None:
+    broken = tmp_path / "broken.ttl"
+    broken.write_text("this is not Turtle <", encoding="utf-8")
+    store = EmbeddedStore(make_settings(graph_dir, ontology_file=broken), lambda d: d)
+    with pytest.raises(SyntaxError):
+        asyncio.run(store.start())
+    assert store._temporary is None
+    assert store._pool is None
+
+
 def test_missing_graph_fails_start_clearly(tmp_path: Path) -> None:
     store = EmbeddedStore(make_settings(tmp_path), lambda directory: directory)
     with pytest.raises(RuntimeError, match=r"emkg\.nt is missing"):

@@ -1,0 +1,440 @@
+"""`make bench`: our service against Oxigraph server and rdflib-endpoint on the same graph.
+
+Builds the graph into a temporary folder; then, one at a time and each on loopback, starts
+Oxigraph server (`oxigraph serve-read-only` on a store loaded by `oxigraph load`), our API under
+uvicorn with 1 and with 2 worker processes, and rdflib-endpoint; checks that they give answers
+of the same size; drives each with the same mixes (bench/mixes.py) at 16 connections for a fixed
+time; prints req/s, p50 and p99 per system and mix, the ratios, build and start-up times and peak
+memory, and whether the targets are met. Then the scale run (bench/scale.py) unless told not to.
+
+    .venv/bin/python -m bench.run [--duration 10] [--rdflib-duration 3] [--no-scale] [--json F]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from bench import driver
+from bench.common import (
+    ONTOLOGY,
+    Server,
+    build_graph,
+    oxigraph_load,
+    start_ours,
+    start_oxigraph,
+    start_rdflib,
+)
+from bench.mixes import Canned, Request, api_mix, load_canned, sparql_mix
+
+#: the mixes every system runs; "api-*" only ours, when it has GET /queries
+SPARQL_MIXES = ("canned-repeated", "canned-unique", "raw-repeated", "raw-unique")
+API_MIXES = ("api-repeated", "api-unique")
+REPEATED = ("canned-repeated", "raw-repeated", "api-repeated")
+
+TARGET_REPEATED = 0.6
+TARGET_UNIQUE = 0.3
+TARGET_RDFLIB = 20.0
+TARGET_P99_MS = 25.0
+
+
+@dataclass
+class Options:
+    duration: float = 10.0
+    rdflib_duration: float = 3.0
+    connections: int = 16
+    threads: int = 2
+    pool_size: int = 2
+    use_wrk: bool | None = None
+    systems: tuple[str, ...] = ("oxigraph", "ours-1w", "ours-2w", "rdflib-endpoint")
+
+
+@dataclass
+class SystemReport:
+    name: str
+    kind: str
+    prep_s: float
+    startup_s: float
+    peak_rss_mb: float
+    results: dict[str, driver.Result] = field(default_factory=dict)
+    answers: dict[str, str] = field(default_factory=dict)  # request label -> size signature
+
+
+def mix_requests(mix: str, sparql_path: str, canned: list[Canned]) -> list[Request]:
+    """The requests of one mix for an endpoint at `sparql_path`."""
+    unique = mix.endswith("-unique")
+    if mix.startswith("api-"):
+        return api_mix(unique, canned)
+    everything = sparql_mix(sparql_path, unique, canned)
+    prefix = "canned:" if mix.startswith("canned-") else "raw:"
+    return [request for request in everything if request.label.startswith(prefix)]
+
+
+def signature(response: httpx.Response) -> str:
+    """The size of an answer: rows, a boolean, or triples; or the error status."""
+    if response.status_code != 200:
+        return f"HTTP {response.status_code}"
+    media_type = response.headers.get("content-type", "").split(";")[0].strip()
+    try:
+        if "json" in media_type:
+            data = response.json()
+            if isinstance(data, dict) and "boolean" in data:
+                return f"ask {str(data['boolean']).lower()}"
+            if isinstance(data, dict) and "results" in data:
+                return f"{len(data['results']['bindings'])} rows"
+            if isinstance(data, dict) and "rows" in data:
+                return f"{len(data['rows'])} rows"
+        lines = [line for line in response.text.splitlines() if line.strip()]
+        return f"{len(lines)} triples"
+    except ValueError:
+        return "unreadable"
+
+
+def check_answers(server: Server, requests: list[Request]) -> dict[str, str]:
+    """Each request once, in turn (also a warm-up): its answer's size."""
+    answers = {}
+    with httpx.Client(base_url=server.base, timeout=120) as client:
+        for request in requests:
+            response = client.request(
+                request.method, request.path, content=request.body, headers=request.headers()
+            )
+            answers[request.label] = signature(response)
+    return answers
+
+
+def has_queries_route(server: Server) -> bool:
+    try:
+        return httpx.get(server.base + "/queries", timeout=10).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def measure(
+    server: Server,
+    mixes: tuple[str, ...],
+    canned: list[Canned],
+    options: Options,
+    duration: float,
+    timeout: float,
+    first_number: int,
+    progress: Callable[[str], None],
+) -> dict[str, driver.Result]:
+    results = {}
+    for index, mix in enumerate(mixes):
+        requests = mix_requests(mix, server.sparql_path, canned)
+        if not requests:
+            continue
+        progress(f"  {server.name} {mix}: {len(requests)} requests, {duration:g} s")
+        results[mix] = driver.run(
+            server.base,
+            requests,
+            duration=duration,
+            connections=options.connections,
+            threads=options.threads,
+            timeout=timeout,
+            first_number=first_number + index * 100_000_000,
+            use_wrk=options.use_wrk,
+        )
+        server.note_memory()
+    return results
+
+
+def run_system(
+    name: str,
+    graph_dir: Path,
+    workdir: Path,
+    canned: list[Canned],
+    options: Options,
+    progress: Callable[[str], None],
+    number: int,
+    only: tuple[str, ...] | None = None,
+) -> SystemReport:
+    """Start one system, check its answers, drive it with every mix (or `only` these), stop it."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    files = [graph_dir / "emkg.nt", ONTOLOGY]
+    duration, timeout = options.duration, 10.0
+    if name == "oxigraph":
+        location = workdir / "oxigraph-store"
+        prep = oxigraph_load(location, files)
+        server = start_oxigraph(name, location, workdir, prep)
+    elif name.startswith("ours-"):
+        workers = int(name.removeprefix("ours-").removesuffix("w"))
+        server = start_ours(name, graph_dir, workdir, workers=workers, pool_size=options.pool_size)
+    elif name == "rdflib-endpoint":
+        server = start_rdflib(name, files, workdir)
+        duration, timeout = options.rdflib_duration, 60.0
+    else:
+        raise SystemExit(f"unknown system {name}")
+    progress(f"{name}: up in {server.startup_s:.2f} s")
+    try:
+        mixes = SPARQL_MIXES
+        checked = [
+            request
+            for mix in ("canned-repeated", "raw-repeated")
+            for request in mix_requests(mix, server.sparql_path, canned)
+        ]
+        if server.kind == "ours" and has_queries_route(server):
+            mixes = SPARQL_MIXES + API_MIXES
+            checked += mix_requests("api-repeated", server.sparql_path, canned)
+        if only is not None:
+            mixes = tuple(mix for mix in mixes if mix in only)
+        answers = check_answers(server, checked)
+        results = measure(
+            server, mixes, canned, options, duration, timeout, number * 1_000_000_000, progress
+        )
+        server.note_memory()
+        return SystemReport(
+            name, server.kind, server.prep_s, server.startup_s, server.peak_rss_mb, results, answers
+        )
+    finally:
+        server.stop()
+
+
+# ---------------------------------------------------------------- the report
+
+
+def _ratio(ours: float, theirs: float) -> str:
+    return f"{ours / theirs:.2f}x" if theirs else "-"
+
+
+def print_tables(reports: dict[str, SystemReport], build_s: float, options: Options) -> list[str]:
+    """Print the tables; return the target verdict lines."""
+    ox = reports.get("oxigraph")
+    rd = reports.get("rdflib-endpoint")
+    print()
+    print(
+        f"Throughput and latency: {options.connections} connections, {options.duration:g} s per "
+        f"cell (rdflib-endpoint {options.rdflib_duration:g} s), load generator: "
+        f"{next((r.tool for rep in reports.values() for r in rep.results.values()), '?')}"
+    )
+    header = f"{'system':<16} {'mix':<16} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'vs oxigraph':>12} {'vs rdflib':>10}"
+    print(header)
+    print("-" * len(header))
+    for report in reports.values():
+        for mix, result in report.results.items():
+            base_mix = mix.replace("api-", "canned-")
+            versus_ox = versus_rd = ""
+            if report.kind == "ours":
+                if ox and base_mix in ox.results:
+                    versus_ox = _ratio(result.rps, ox.results[base_mix].rps)
+                if rd and base_mix in rd.results:
+                    versus_rd = _ratio(result.rps, rd.results[base_mix].rps)
+            print(
+                f"{report.name:<16} {mix:<16} {result.rps:>9.1f} {result.p50_ms:>8.2f} "
+                f"{result.p99_ms:>8.2f} {result.errors:>7} {versus_ox:>12} {versus_rd:>10}"
+            )
+    print()
+    print(f"Graph build (emkg build, fresh): {build_s:.2f} s")
+    header = f"{'server':<16} {'load s':>8} {'start-up s':>11} {'peak RSS MiB':>13}"
+    print(header)
+    print("-" * len(header))
+    for report in reports.values():
+        load = f"{report.prep_s:.2f}" if report.prep_s else "-"
+        print(f"{report.name:<16} {load:>8} {report.startup_s:>11.2f} {report.peak_rss_mb:>13.1f}")
+    print(
+        "  start-up: process start to the first 200 on /health (ours) or an ASK {} (others); "
+        "peak RSS: VmHWM summed over the process tree; load: `oxigraph load` before start"
+    )
+    mismatches = answer_mismatches(reports)
+    if mismatches:
+        print()
+        print("Answers that differ from Oxigraph's (size of the answer to each request once):")
+        for line in mismatches:
+            print("  " + line)
+    return verdicts(reports)
+
+
+def answer_mismatches(reports: dict[str, SystemReport]) -> list[str]:
+    ox = reports.get("oxigraph")
+    if ox is None:
+        return []
+    lines = []
+    for report in reports.values():
+        if report is ox:
+            continue
+        for label, answer in report.answers.items():
+            reference = ox.answers.get(label.replace("api:", "canned:"))
+            if reference is not None and answer != reference:
+                lines.append(f"{report.name} {label}: {answer} (oxigraph: {reference})")
+    return lines
+
+
+def verdicts(reports: dict[str, SystemReport]) -> list[str]:
+    ox = reports.get("oxigraph")
+    rd = reports.get("rdflib-endpoint")
+    lines = []
+
+    def verdict(ok: bool) -> str:
+        return "met" if ok else "NOT met"
+
+    for report in reports.values():
+        if report.kind != "ours":
+            continue
+        for mix, result in report.results.items():
+            base_mix = mix.replace("api-", "canned-")
+            if ox and base_mix in ox.results:
+                target = TARGET_REPEATED if mix in REPEATED else TARGET_UNIQUE
+                ratio = result.rps / ox.results[base_mix].rps if ox.results[base_mix].rps else 0
+                lines.append(
+                    f"{report.name} {mix}: {ratio:.2f}x Oxigraph req/s (target >= {target}x): "
+                    f"{verdict(ratio >= target)}"
+                )
+            if rd and base_mix in rd.results:
+                ratio = (
+                    result.rps / rd.results[base_mix].rps
+                    if rd.results[base_mix].rps
+                    else float("inf")
+                )
+                lines.append(
+                    f"{report.name} {mix}: {ratio:.1f}x rdflib-endpoint req/s (target >= "
+                    f"{TARGET_RDFLIB:g}x): {verdict(ratio >= TARGET_RDFLIB)}"
+                )
+            lines.append(
+                f"{report.name} {mix}: p99 {result.p99_ms:.1f} ms (target < {TARGET_P99_MS:g} ms): "
+                f"{verdict(result.p99_ms < TARGET_P99_MS)}"
+            )
+            if result.errors:
+                lines.append(f"{report.name} {mix}: {result.errors} errors {result.statuses}")
+    print()
+    print("Targets:")
+    for line in lines:
+        print("  " + line)
+    return lines
+
+
+# ---------------------------------------------------------------- main
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n")[0])
+    p.add_argument("--duration", type=float, default=10.0, help="seconds per system and mix")
+    p.add_argument(
+        "--rdflib-duration",
+        type=float,
+        default=None,
+        help="seconds per mix for rdflib-endpoint (default: min(duration, 3))",
+    )
+    p.add_argument("--connections", type=int, default=16)
+    p.add_argument("--threads", type=int, default=2, help="load generator threads (wrk)")
+    p.add_argument(
+        "--pool-size",
+        type=int,
+        default=2,
+        help="our query worker processes per uvicorn worker (EMKG_POOL_SIZE)",
+    )
+    p.add_argument(
+        "--systems",
+        default="oxigraph,ours-1w,ours-2w,rdflib-endpoint",
+        help="comma-separated subset",
+    )
+    p.add_argument(
+        "--httpx",
+        action="store_true",
+        help="use the asyncio+httpx load generator even if wrk is installed",
+    )
+    p.add_argument("--no-scale", action="store_true", help="skip the million-triple run")
+    p.add_argument("--scale-triples", type=int, default=1_000_000)
+    p.add_argument(
+        "--scale-duration",
+        type=float,
+        default=None,
+        help="seconds per cell at scale (default: duration)",
+    )
+    p.add_argument("--json", type=Path, default=None, help="also write the figures to this file")
+    p.add_argument("--keep", action="store_true", help="keep the temporary folder (logs, stores)")
+    return p.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    options = Options(
+        duration=args.duration,
+        rdflib_duration=args.rdflib_duration
+        if args.rdflib_duration is not None
+        else min(args.duration, 3.0),
+        connections=args.connections,
+        threads=args.threads,
+        pool_size=args.pool_size,
+        use_wrk=False if args.httpx else None,
+        systems=tuple(s.strip() for s in args.systems.split(",") if s.strip()),
+    )
+    if options.use_wrk is None and not driver.have_wrk():
+        print(
+            "wrk is not installed: using the asyncio+httpx load generator (a lower ceiling)",
+            file=sys.stderr,
+        )
+
+    def progress(message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    workdir = Path(tempfile.mkdtemp(prefix="emkg-bench-"))
+    try:
+        progress(f"building the graph into {workdir / 'graph'}")
+        graph_dir = workdir / "graph"
+        build_s = build_graph(graph_dir)
+        canned = load_canned()
+        reports: dict[str, SystemReport] = {}
+        for number, name in enumerate(options.systems):
+            reports[name] = run_system(name, graph_dir, workdir, canned, options, progress, number)
+        lines = print_tables(reports, build_s, options)
+        figures: dict[str, object] = {
+            "build_s": build_s,
+            "options": options.__dict__,
+            "systems": {
+                name: {
+                    "prep_s": r.prep_s,
+                    "startup_s": r.startup_s,
+                    "peak_rss_mb": r.peak_rss_mb,
+                    "results": {mix: res.as_dict() for mix, res in r.results.items()},
+                    "answers": r.answers,
+                }
+                for name, r in reports.items()
+            },
+            "targets": lines,
+        }
+        if not args.no_scale:
+            from bench import scale
+
+            small = {
+                name: reports[name].results for name in ("ours-1w", "oxigraph") if name in reports
+            }
+            figures["scale"] = scale.run_scale(
+                graph_dir,
+                workdir,
+                canned,
+                scale.ScaleOptions(
+                    triples=args.scale_triples,
+                    duration=args.scale_duration or options.duration,
+                    connections=options.connections,
+                    threads=options.threads,
+                    pool_size=options.pool_size,
+                    use_wrk=options.use_wrk,
+                ),
+                small,
+                progress,
+            )
+        if args.json:
+            args.json.write_text(json.dumps(figures, indent=2, default=str) + "\n")
+            progress(f"figures written to {args.json}")
+    finally:
+        if args.keep:
+            progress(f"kept {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    started = time.perf_counter()
+    code = main()
+    print(f"\n(bench took {time.perf_counter() - started:.0f} s)", file=sys.stderr)
+    sys.exit(code)

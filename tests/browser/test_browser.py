@@ -1,0 +1,76 @@
+"""The pages in a real browser: the YASGUI editor runs a query, a resource page marks its
+passages, the timeline lists events in order."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.wait import WebDriverWait
+
+if TYPE_CHECKING:
+    from selenium.webdriver.remote.webdriver import WebDriver
+
+    from tests.browser.conftest import Server
+
+WAIT = 15  # seconds
+
+AGENCIES = """PREFIX emk: <https://w3id.org/eu-migration-kg/ontology#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?agency ?label WHERE { ?agency a emk:Agency ; rdfs:label ?label } ORDER BY ?label"""
+
+
+def test_editor_runs_a_query_and_shows_rows(browser: WebDriver, server: Server) -> None:
+    browser.get(server.url + "/sparql")
+    wait = WebDriverWait(browser, WAIT)
+    wait.until(
+        lambda driver: driver.execute_script("return !!(window.yasgui && window.yasgui.getTab())")
+    )
+    # every canned query has a tab of its own, after the starter tab
+    tab_names = browser.execute_script(
+        "return Object.values(window.yasgui._tabs).map(function (tab) { return tab.getName(); });"
+    )
+    assert "involving" in tab_names and "timeline" in tab_names
+    browser.execute_script(
+        "var tab = window.yasgui.getTab(); tab.setQuery(arguments[0]); tab.query();", AGENCIES
+    )
+    cell = wait.until(
+        expected_conditions.presence_of_element_located(
+            (
+                By.XPATH,
+                "//div[contains(@class,'yasr')]//table//tbody//tr[td[contains(., 'Frontex')]]",
+            )
+        )
+    )
+    assert "Frontex" in cell.text
+    rows = browser.find_elements(By.CSS_SELECTOR, ".yasr table tbody tr")
+    assert len(rows) > 5
+
+
+def test_resource_page_marks_its_passages(browser: WebDriver, server: Server) -> None:
+    browser.get(server.url + "/id/agency/frontex")
+    heading = browser.find_element(By.TAG_NAME, "h1")
+    assert heading.text == "Frontex"
+    marks = browser.find_elements(By.CSS_SELECTOR, "li.passage blockquote mark")
+    assert marks
+    assert any("Frontex" in mark.text for mark in marks)
+    quote = marks[0].find_element(By.XPATH, "./..")
+    assert len(quote.text) > len(marks[0].text)  # the words sit within their context
+    # a link to a related node leads to its page on this server
+    browser.find_element(By.CSS_SELECTOR, 'a[href="/id/commitment/2"]').click()
+    WebDriverWait(browser, WAIT).until(expected_conditions.url_contains("/id/commitment/2"))
+    assert browser.find_element(By.TAG_NAME, "h1").text.startswith("2.")
+
+
+def test_timeline_lists_the_dublin_contact_committee_in_order(
+    browser: WebDriver, server: Server
+) -> None:
+    browser.get(server.url + "/timeline")
+    rows = browser.find_elements(By.CSS_SELECTOR, "table.timeline tbody tr")
+    assert len(rows) > 20
+    starts = [row.get_attribute("data-start") or "" for row in rows]
+    assert starts == sorted(starts)
+    dublin = [row for row in rows if "Dublin Contact Committee" in row.text]
+    assert dublin
+    assert dublin[0].find_element(By.CSS_SELECTOR, "td.dates").text.startswith("2023-03-16")
