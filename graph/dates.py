@@ -18,7 +18,10 @@ documented here and in the README:
 | "at the end of February" | the last ten days of that month |
 | "in 2023", "2023-2025", "until 2025" | the year(s); "until": letter date .. end of that year |
 
-A day or month without a year is in the letter's year (the contract: 2023).
+A day or month without a year is in the letter's year (the contract: 2023) — unless the words
+just before it report it as done ("adopted on 21 November", "signed on …") and that would put it
+after the letter: then it is the year before (the EU Action Plan for the Central Mediterranean was
+adopted on 21 November 2022).
 """
 
 from __future__ import annotations
@@ -199,8 +202,31 @@ def find_dates(text: str, letter_date: date) -> list[DateMention]:
     for mention in found:
         if chosen and mention.start < chosen[-1].end:
             continue
-        chosen.append(mention)
+        chosen.append(_past_if_reported_done(text, mention, letter_date))
     return chosen
+
+
+_DONE_BEFORE = re.compile(
+    r"\b(adopted|signed|held|concluded|launched|endorsed|published|took place)\s+(on|in)\s*$"
+)
+
+
+def _past_if_reported_done(text: str, mention: DateMention, letter_date: date) -> DateMention:
+    if re.search(r"\d{4}", mention.phrase) or mention.first <= letter_date:
+        return mention
+    before = text[: mention.start]
+    if mention.precision == "vague" or not _DONE_BEFORE.search(before):
+        return mention
+    if re.search(r"\b(to be|will be|shall be|would be)\s+\w+\s+(on|in)\s*$", before):
+        return mention
+    return DateMention(
+        mention.start,
+        mention.end,
+        mention.phrase,
+        mention.first.replace(year=mention.first.year - 1),
+        mention.last.replace(year=mention.last.year - 1),
+        mention.precision,
+    )
 
 
 COMPLETED_CUES = re.compile(

@@ -283,3 +283,9 @@ def test_coverage_of_the_letter(built: BuildResult) -> None:
     cover = built.coverage
     assert cover.annex_covered == cover.annex_sentences
     assert cover.body_ratio >= 0.8
+
+
+def test_a_plan_adopted_on_a_day_after_the_letter_was_adopted_the_year_before(g: Graph) -> None:
+    plan = one(g, EMK.Event, "EU Action Plan for the Central Mediterranean adopted on 21 November")
+    assert str(g.value(plan, SCHEMA.startDate)) == "2022-11-21"
+    assert g.value(plan, EMK.status) == EMK.Completed
