@@ -58,11 +58,28 @@ class Component:
 
 
 @dataclass
+class Theme:
+    span: Span
+    label: str
+    heading: str | None  # the body heading of an area, whose steps get this theme as subject
+
+
+@dataclass
+class ThemeList:
+    slug: str
+    label: str
+    span: Span
+    also: list[Span]
+    items: list[Theme]
+
+
+@dataclass
 class Curation:
     steps: list[Step]
     events: list[CuratedEvent]
     quantities: list[Quantity]
     components: list[Component]
+    themes: list[ThemeList] = field(default_factory=list)
 
 
 def locate(text: str, quote: str) -> Span:
@@ -118,4 +135,17 @@ def load_curation(text: str, path: Path = DATA / "curated.yaml") -> Curation:
         )
         for entry in data.get("components") or []
     ]
-    return Curation(steps, events, quantities, components)
+    themes = [
+        ThemeList(
+            slug=entry["scheme"],
+            label=entry["label"],
+            span=locate(text, entry["quote"]),
+            also=[locate(text, quote) for quote in entry.get("also") or []],
+            items=[
+                Theme(locate(text, item["quote"]), item["label"], item.get("heading"))
+                for item in entry.get("items") or []
+            ],
+        )
+        for entry in data.get("themes") or []
+    ]
+    return Curation(steps, events, quantities, components, themes)

@@ -56,6 +56,8 @@ KINDS = (
     "event",
     "funding",
     "policy",
+    "theme",
+    "scheme",
     "passage",
     "document",
 )

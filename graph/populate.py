@@ -71,6 +71,7 @@ class GraphWriter:
         self.action_of_span: dict[tuple[int, int], URIRef] = {}
         self.funding_at: dict[int, URIRef] = {}  # amount start offset -> node
         self.event_labels: set[str] = set()
+        self.area_themes: dict[str, URIRef] = {}
 
     # --- small pieces ---------------------------------------------------------------------------
 
@@ -364,6 +365,9 @@ class GraphWriter:
                 node: URIRef | None = None
                 if step is not None:
                     node = self.write_step(sentence, step.commitments, step.part_of, step.involves)
+                    theme = self.area_themes.get(paragraph.area or "")
+                    if theme is not None:
+                        self.g.add((node, DCT.subject, theme))
                 else:
                     unit = self.unit(sentence)
                     for mention in unit.mentions:
@@ -402,6 +406,34 @@ class GraphWriter:
             self.g.add((node, EMK.partOf, target))
         self.link_keys(node, involves, EMK.involves, sentence)
         return node
+
+    # --- the letter's own lists: areas for immediate action, key goals ---------------------------
+
+    def write_themes(self) -> None:
+        if self.curation is None:
+            return
+        g = self.g
+        for theme_list in self.curation.themes:
+            scheme = self.iri("scheme", theme_list.slug)
+            g.add((scheme, RDF.type, SKOS.ConceptScheme))
+            g.add((scheme, RDFS.label, Literal(theme_list.label, lang="en")))
+            g.add((scheme, SKOS.prefLabel, Literal(theme_list.label, lang="en")))
+            self.cite(scheme, self.sentence_of(theme_list.span))
+            for span in theme_list.also:
+                self.cite(scheme, span)
+            for item in theme_list.items:
+                theme = self.iri("theme", slugify(item.label, 12))
+                g.add((theme, RDF.type, EMK.Theme))
+                g.add((theme, RDF.type, SKOS.Concept))
+                g.add((theme, SKOS.prefLabel, Literal(item.label, lang="en")))
+                g.add((theme, RDFS.label, Literal(item.label, lang="en")))
+                g.add((theme, SKOS.inScheme, scheme))
+                g.add((scheme, SKOS.hasTopConcept, theme))
+                self.cite(theme, item.span)
+                for paragraph in self.letter.paragraphs:
+                    if item.heading and paragraph.area == item.heading and paragraph.area_span:
+                        self.cite(theme, paragraph.area_span)
+                        self.area_themes[item.heading] = theme
 
     # --- curated facts ----------------------------------------------------------------------------
 
@@ -525,6 +557,7 @@ class GraphWriter:
         self.g.bind("emk", EMK)
         self.write_document()
         self.write_commitments()
+        self.write_themes()
         self.write_body()
         self.write_curated()
         self.write_entities()

@@ -37,6 +37,7 @@ CLASSES: dict[str, set[URIRef]] = {
     "Event": {SCHEMA.Event, PROV.Activity},
     "Region": {DCTERMS.Location},
     "Policy": {SKOS.Concept},
+    "Theme": {SKOS.Concept},
     "Passage": {PROV.Entity},
     "Status": {SKOS.Concept},
 }
