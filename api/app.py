@@ -10,9 +10,12 @@ through `StoreDep` and the settings through `api.settings.SettingsDep`:
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import importlib
 import logging
 import pkgutil
+import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -61,6 +64,26 @@ def default_graph_loader(settings: Settings) -> GraphLoader:
     return as_is
 
 
+def _reload_on_sighup(app: FastAPI) -> None:
+    """SIGHUP rebuilds and swaps the graph, like POST /admin/reload (main thread only)."""
+    from api.reload import reload_graph
+
+    loop = asyncio.get_running_loop()
+
+    def on_hangup() -> None:
+        async def run() -> None:
+            try:
+                await reload_graph(app)
+            except ApiError as error:
+                log.warning("SIGHUP reload: %s (%s)", error.error, error.detail)
+
+        task = loop.create_task(run())
+        app.state.sighup_task = task
+
+    with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+        loop.add_signal_handler(signal.SIGHUP, on_hangup)
+
+
 def discover_routers() -> list[APIRouter]:
     """The `router` of every module in api/routers, in module-name order."""
     routers: list[APIRouter] = []
@@ -97,11 +120,15 @@ def create_app(
             return
         opened = await open_store(settings, loader)
         app.state.store = opened
+        _reload_on_sighup(app)
         try:
             yield
         finally:
+            current = app.state.store
             app.state.store = None
             await opened.close()
+            if current is not None and current is not opened:
+                await current.close()
 
     app = FastAPI(
         title="EU migration knowledge graph",
@@ -111,6 +138,7 @@ def create_app(
     )
     app.state.settings = settings
     app.state.store = None
+    app.state.reload_lock = asyncio.Lock()
     app.dependency_overrides[get_settings] = lambda: settings
     install_error_handlers(app)
     app.add_middleware(

@@ -25,6 +25,10 @@ class Settings(BaseSettings):
 
     base_iri: str = BASE_IRI
     graph_dir: Path = PROJECT_ROOT / "output"
+    source_file: Path = Field(
+        default=PROJECT_ROOT / "sources" / "letter-2023-03-20.txt",
+        description="the letter a reload rebuilds the graph from",
+    )
     ontology_file: Path | None = PROJECT_ROOT / "ontology" / "emk.ttl"
     auto_build: bool = Field(
         default=True, description="build the graph at start-up when it is missing or stale"

@@ -197,8 +197,11 @@ def wait_until_ok(server: Server, timeout: float = START_TIMEOUT_S) -> None:
                     f"{server.name} exited with {server.process.returncode}:\n{server.tail()}"
                 )
             with contextlib.suppress(httpx.TransportError):
-                if client.get(url).status_code == 200:
+                status = client.get(url).status_code
+                if status == 200:
                     return
+                if status in (404, 405):
+                    raise RuntimeError(f"{server.name}: {url} answers {status}:\n{server.tail()}")
             if time.monotonic() > deadline:
                 raise RuntimeError(
                     f"{server.name} did not answer in {timeout:g} s:\n{server.tail()}"
@@ -283,7 +286,8 @@ def start_rdflib(name: str, files: list[Path], workdir: Path) -> Server:
         "--port",
         str(port),
     ]
-    return _launch(name, "rdflib", command, port, "/sparql", "/sparql?query=ASK%7B%7D", workdir)
+    # rdflib-endpoint's CLI serves the SPARQL endpoint at the root
+    return _launch(name, "rdflib", command, port, "/", "/?query=ASK%7B%7D", workdir)
 
 
 # ---------------------------------------------------------------- graph directories

@@ -197,6 +197,11 @@ def build(
         "text": text_file.name,
         "document": f"{base}id/document/{source.stem.lower()}",
         "files": sorted(f.name for f in files),
+        "shacl": {
+            "conforms": report.conforms,
+            "violations": len(report.violations),
+            "warnings": len(report.warnings),
+        },
     }
     write_atomic(out_dir / "manifest.json", json.dumps(manifest, indent=2) + "\n")
     return BuildResult(out_dir, graph, letter, counts, report, cover, version, files)
@@ -213,7 +218,29 @@ def is_stale(out_dir: Path = DEFAULT_OUT, source: Path = DEFAULT_SOURCE) -> bool
 
 
 def ensure_built(out_dir: Path = DEFAULT_OUT, progress: Progress = _quiet) -> Path:
-    """The graph folder, built first if it is missing or older than its sources."""
+    """The graph folder, built first if it is missing or older than its sources, and checked."""
     if is_stale(out_dir):
         build(out_dir=out_dir, progress=progress)
+    return check_built(out_dir)
+
+
+def check_built(out_dir: Path) -> Path:
+    """Refuse a graph folder that was not built valid by us, or whose data changed since.
+
+    The manifest must record a SHACL run without violations, and the N-Triples must still hash
+    to the manifest's version: a graph that fails the shapes is never served.
+    """
+    manifest_file = out_dir / "manifest.json"
+    if not manifest_file.is_file():
+        raise BuildError(f"{out_dir} holds no manifest.json: build the graph first")
+    manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
+    shacl = manifest.get("shacl") or {}
+    if shacl.get("conforms") is not True or shacl.get("violations", 1) != 0:
+        raise BuildError(f"{out_dir}: the graph did not pass the SHACL shapes; it is not served")
+    digest = hashlib.sha256((out_dir / "emkg.nt").read_bytes()).hexdigest()[:16]
+    if digest != manifest.get("version"):
+        raise BuildError(
+            f"{out_dir}/emkg.nt changed since it was built and validated "
+            f"(hash {digest}, manifest {manifest.get('version')}); rebuild it"
+        )
     return out_dir
