@@ -39,11 +39,23 @@ class Result:
     def rps(self) -> float:
         return self.requests / self.seconds if self.seconds else 0.0
 
+    @property
+    def ok(self) -> int:
+        """Answers with a 2xx or 3xx status."""
+        return sum(count for code, count in self.statuses.items() if code < 400)
+
+    @property
+    def ok_rps(self) -> float:
+        """Successful answers per second: what the comparisons use, so that a system's quick
+        failures do not count as throughput."""
+        return self.ok / self.seconds if self.seconds else 0.0
+
     def as_dict(self) -> dict[str, object]:
         return {
             "requests": self.requests,
             "seconds": round(self.seconds, 3),
             "rps": round(self.rps, 1),
+            "ok_rps": round(self.ok_rps, 1),
             "p50_ms": round(self.p50_ms, 2),
             "p99_ms": round(self.p99_ms, 2),
             "mean_ms": round(self.mean_ms, 2),

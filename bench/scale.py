@@ -270,7 +270,7 @@ def print_scale(
             p50_growth = big.p50_ms / little.p50_ms if little.p50_ms else float("nan")
             p99_growth = big.p99_ms / little.p99_ms if little.p99_ms else float("nan")
             print(
-                f"{name:<10} {mix:<16} {little.rps:>11.1f} {big.rps:>11.1f} {little.p50_ms:>9.2f} "
+                f"{name:<10} {mix:<16} {little.ok_rps:>11.1f} {big.ok_rps:>11.1f} {little.p50_ms:>9.2f} "
                 f"{big.p50_ms:>9.2f} {p50_growth:>6.2f}x {little.p99_ms:>9.2f} {big.p99_ms:>9.2f} "
                 f"{p99_growth:>6.2f}x"
             )

@@ -112,7 +112,7 @@ def test_serbia_reaches_the_western_balkans_marked_via(api: TestClient) -> None:
     for row in via:
         [match] = row["matches"]
         assert match["via"] == "Western Balkans"
-        assert "location in a region of the country" in match["relations"]
+        assert "located in a region the country belongs to" in match["relations"]
 
 
 @pytest.mark.parametrize(
