@@ -51,11 +51,19 @@ unit: setup ## the tests without lint (builds the graph first, so servers starte
 
 test: setup setup-browser lint types unit ## set up, then lint, types and every test (unit, API, live server, browser)
 
-bench: setup ## benchmark against Oxigraph server and rdflib-endpoint; prints the table
-	$(PY) -m bench.run
+bench: setup ## benchmark vs Oxigraph server and rdflib-endpoint, then at 1M triples (BENCH_ARGS="--duration 3 --no-scale")
+	@command -v wrk >/dev/null || \
+	  { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); $$SUDO apt-get update -qq && \
+	    $$SUDO apt-get install -y -qq wrk >/dev/null; } || \
+	  echo "wrk could not be installed: bench/ uses its slower asyncio+httpx load generator"
+	$(PY) -m bench.run $(BENCH_ARGS)
 
-load: setup ## bounded load test on loopback (16 connections, 60 s)
-	$(PY) -m bench.load
+load: setup ## bounded load test on loopback, 16 connections, 60 s (LOAD_ARGS="--duration 20")
+	@command -v wrk >/dev/null || \
+	  { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); $$SUDO apt-get update -qq && \
+	    $$SUDO apt-get install -y -qq wrk >/dev/null; } || \
+	  echo "wrk could not be installed: bench/ uses its slower asyncio+httpx load generator"
+	$(PY) -m bench.load $(LOAD_ARGS)
 
 clean: ## remove the built graph and caches
 	rm -rf output .pytest_cache .mypy_cache .ruff_cache

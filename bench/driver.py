@@ -178,7 +178,8 @@ end
 
 function request()
   local n = first_number + counter * nthreads + tid
-  local index = (counter * nthreads + tid) %% #items + 1
+  -- every thread cycles through all the items, each from its own starting point
+  local index = (counter + tid * 7) %% #items + 1
   counter = counter + 1
   local item = items[index]
   if item.static then return prebuilt[index] end
@@ -315,7 +316,7 @@ async def run_httpx(
                 sequence = counter * connections + tid
                 n = first_number + sequence
                 counter += 1
-                request = requests[sequence % len(requests)]
+                request = requests[(counter + tid * 7) % len(requests)]
                 body = render(request.body, n).encode() if request.body is not None else None
                 began = time.perf_counter()
                 try:
@@ -351,4 +352,97 @@ async def run_httpx(
         statuses=dict(statuses),
         socket_errors=dict(socket_errors),
         tool="httpx",
+    )
+
+
+# ---------------------------------------------------------------- a fixed amount of work
+
+
+async def _run_fixed(
+    base_url: str,
+    requests: list[Request],
+    *,
+    total: int,
+    connections: int,
+    timeout: float,
+    first_number: int,
+) -> Result:
+    """`total` requests (whole passes over the mix) over `connections` connections, all waited
+    for. A run of fixed length leaves its slowest requests in flight when time is up, which
+    flatters a server that runs slow queries alongside fast ones when queries take long; a fixed
+    amount of work counts every query of the mix equally."""
+    latencies: list[float] = []
+    statuses: Counter[int] = Counter()
+    socket_errors: Counter[str] = Counter()
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+    issued = 0
+
+    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=timeout) as client:
+
+        async def connection() -> None:
+            nonlocal issued
+            while issued < total:
+                sequence = issued
+                issued += 1
+                n = first_number + sequence
+                request = requests[sequence % len(requests)]
+                body = render(request.body, n).encode() if request.body is not None else None
+                began = time.perf_counter()
+                try:
+                    response = await client.request(
+                        request.method,
+                        render(request.path, n),
+                        content=body,
+                        headers=request.headers(),
+                    )
+                    await response.aread()
+                except httpx.TimeoutException:
+                    socket_errors["timeout"] += 1
+                    continue
+                except httpx.TransportError:
+                    socket_errors["read"] += 1
+                    continue
+                latencies.append(time.perf_counter() - began)
+                statuses[response.status_code] += 1
+
+        began = time.perf_counter()
+        await asyncio.gather(*(connection() for _ in range(connections)))
+        seconds = time.perf_counter() - began
+    latencies.sort()
+    bad = sum(count for code, count in statuses.items() if code >= 400)
+    return Result(
+        requests=len(latencies),
+        seconds=seconds,
+        p50_ms=_percentile(latencies, 0.50) * 1000,
+        p99_ms=_percentile(latencies, 0.99) * 1000,
+        mean_ms=(sum(latencies) / len(latencies) * 1000) if latencies else 0.0,
+        max_ms=(latencies[-1] * 1000) if latencies else 0.0,
+        errors=bad + sum(socket_errors.values()),
+        statuses=dict(statuses),
+        socket_errors=dict(socket_errors),
+        tool="httpx, fixed work",
+    )
+
+
+def run_fixed(
+    base_url: str,
+    requests: list[Request],
+    *,
+    total: int,
+    connections: int = 16,
+    timeout: float = 60.0,
+    first_number: int = 0,
+) -> Result:
+    """Send `total` requests of the mix in turn over `connections` connections."""
+    if not requests:
+        raise ValueError("an empty mix")
+    return asyncio.run(
+        _run_fixed(
+            base_url,
+            requests,
+            total=total,
+            connections=connections,
+            timeout=timeout,
+            first_number=first_number,
+        )
     )

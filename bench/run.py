@@ -1,11 +1,15 @@
 """`make bench`: our service against Oxigraph server and rdflib-endpoint on the same graph.
 
 Builds the graph into a temporary folder; then, one at a time and each on loopback, starts
-Oxigraph server (`oxigraph serve-read-only` on a store loaded by `oxigraph load`), our API under
-uvicorn with 1 and with 2 worker processes, and rdflib-endpoint; checks that they give answers
-of the same size; drives each with the same mixes (bench/mixes.py) at 16 connections for a fixed
-time; prints req/s, p50 and p99 per system and mix, the ratios, build and start-up times and peak
-memory, and whether the targets are met. Then the scale run (bench/scale.py) unless told not to.
+Oxigraph server (`oxigraph serve-read-only` on a store loaded by `oxigraph load` and optimized),
+our API under uvicorn (`--factory api.app:create_app`) with 1 and with 2 worker processes, and
+rdflib-endpoint; sends each request of the mixes once in turn, to warm up, to compare the size of
+every answer with Oxigraph's and to time one pass; then drives each system at 16 connections
+with the mixes of bench/mixes.py. Raw mixes run for a fixed time under wrk; canned mixes, whose
+queries take up to seconds, run as whole passes over their queries (about the same time's
+work), so that no slow query is left uncounted in flight. Prints requests, req/s of successful
+answers, p50 and p99 per system and mix, the ratios, build and start-up times and peak memory,
+and whether the targets are met. Then the scale run (bench/scale.py) unless told not to.
 
     .venv/bin/python -m bench.run [--duration 10] [--rdflib-duration 3] [--no-scale] [--json F]
 """
@@ -40,6 +44,9 @@ from bench.mixes import Canned, Request, api_mix, load_canned, sparql_mix
 SPARQL_MIXES = ("canned-repeated", "canned-unique", "raw-repeated", "raw-unique")
 API_MIXES = ("api-repeated", "api-unique")
 REPEATED = ("canned-repeated", "raw-repeated", "api-repeated")
+#: the other systems' mix that runs the same queries as ours' api mix (api-unique runs only the
+#: date and amount queries, so it has none)
+COUNTERPART = {"api-repeated": "canned-repeated", "api-unique": "-"}
 
 TARGET_REPEATED = 0.6
 TARGET_UNIQUE = 0.3
@@ -91,8 +98,9 @@ def signature(response: httpx.Response) -> str:
                 return f"ask {str(data['boolean']).lower()}"
             if isinstance(data, dict) and "results" in data:
                 return f"{len(data['results']['bindings'])} rows"
-            if isinstance(data, dict) and "rows" in data:
-                return f"{len(data['rows'])} rows"
+            if isinstance(data, dict) and "rows" in data:  # GET /queries/{name}: paged
+                total = data.get("total")
+                return f"{total if isinstance(total, int) else len(data['rows'])} rows"
         lines = [line for line in response.text.splitlines() if line.strip()]
         return f"{len(lines)} triples"
     except ValueError:
@@ -116,19 +124,22 @@ def check_answers(
 
 
 def wait_idle(server: Server, timeout: float = 300.0) -> None:
-    """Until the health URL answers at once: a server that cannot cancel queries whose client
-    has gone (rdflib-endpoint) first works off what the last cell left queued."""
+    """Until a trivial query is answered at once. A server does not stop the work of clients
+    that went away: a cell must not start while the last one's queue is being worked off."""
     deadline = time.monotonic() + timeout
-    with httpx.Client(timeout=timeout) as client:
+    probe = {"query": "ASK {}"}
+    headers = {"Accept": "application/sparql-results+json"}
+    with httpx.Client(base_url=server.base, timeout=timeout) as client:
         while time.monotonic() < deadline:
             began = time.perf_counter()
             try:
-                client.get(server.base + server.health_path)
+                client.post(server.sparql_path, data=probe, headers=headers)
             except httpx.HTTPError:
                 time.sleep(0.5)
                 continue
             if time.perf_counter() - began < 0.25:
                 return
+            time.sleep(0.2)
 
 
 def has_queries_route(server: Server) -> bool:
@@ -136,6 +147,12 @@ def has_queries_route(server: Server) -> bool:
         return httpx.get(server.base + "/queries", timeout=10).status_code == 200
     except httpx.HTTPError:
         return False
+
+
+#: mixes whose queries take long enough that a run of fixed length would leave the slowest in
+#: flight uncounted: they are run as a fixed number of whole passes instead (driver.run_fixed)
+WHOLE_PASSES = ("canned-", "api-")
+MAX_PASSES = 200
 
 
 def measure(
@@ -147,31 +164,51 @@ def measure(
     timeout: float,
     first_number: int,
     progress: Callable[[str], None],
-    sweep_s: dict[str, float] | None = None,
+    sweep_s: dict[str, float],
+    slow: bool = False,
 ) -> dict[str, driver.Result]:
-    """Drive the server with each mix in turn. With `sweep_s` (a system too slow for the
-    duration), a cell lasts at least 1.5 times one pass over its requests, up to 60 s."""
+    """Drive the server with each mix in turn.
+
+    Raw mixes run for `duration` (for a `slow` system, at least 1.5 passes over the mix, up to
+    60 s). Canned mixes run as whole passes over their queries, as many as one pass in turn
+    (`sweep_s`, timed when the answers were checked) says fill about `duration` at 2 queries at
+    a time, at least one.
+    """
     results = {}
     for index, mix in enumerate(mixes):
         requests = mix_requests(mix, server.sparql_path, canned)
         if not requests:
             continue
-        seconds = duration
-        if sweep_s is not None:
-            sweep = sum(sweep_s.get(r.label, 0.0) for r in requests)
-            seconds = min(60.0, max(duration, 1.5 * sweep))
+        sweep = sum(sweep_s.get(r.label, 0.0) for r in requests)
+        number = first_number + index * 100_000_000
         wait_idle(server)
-        progress(f"  {server.name} {mix}: {len(requests)} requests, {seconds:.0f} s")
-        results[mix] = driver.run(
-            server.base,
-            requests,
-            duration=seconds,
-            connections=options.connections,
-            threads=options.threads,
-            timeout=timeout,
-            first_number=first_number + index * 100_000_000,
-            use_wrk=options.use_wrk,
-        )
+        if mix.startswith(WHOLE_PASSES):
+            passes = max(1, min(MAX_PASSES, round(duration * 2 / sweep) if sweep else MAX_PASSES))
+            progress(
+                f"  {server.name} {mix}: {len(requests)} requests x {passes} passes "
+                f"(one pass in turn: {sweep:.2f} s)"
+            )
+            results[mix] = driver.run_fixed(
+                server.base,
+                requests,
+                total=passes * len(requests),
+                connections=options.connections,
+                timeout=timeout,
+                first_number=number,
+            )
+        else:
+            seconds = min(60.0, max(duration, 1.5 * sweep)) if slow else duration
+            progress(f"  {server.name} {mix}: {len(requests)} requests, {seconds:.0f} s")
+            results[mix] = driver.run(
+                server.base,
+                requests,
+                duration=seconds,
+                connections=options.connections,
+                threads=options.threads,
+                timeout=timeout,
+                first_number=number,
+                use_wrk=options.use_wrk,
+            )
         server.note_memory()
     return results
 
@@ -189,7 +226,7 @@ def run_system(
     """Start one system, check its answers, drive it with every mix (or `only` these), stop it."""
     workdir.mkdir(parents=True, exist_ok=True)
     files = [graph_dir / "emkg.nt", ONTOLOGY]
-    duration, timeout = options.duration, 10.0
+    duration, timeout = options.duration, 30.0
     if name == "oxigraph":
         location = workdir / "oxigraph-store"
         prep = oxigraph_load(location, files)
@@ -204,7 +241,7 @@ def run_system(
         raise SystemExit(f"unknown system {name}")
     progress(f"{name}: up in {server.startup_s:.2f} s")
     try:
-        mixes = SPARQL_MIXES
+        mixes: tuple[str, ...] = SPARQL_MIXES
         checked = [
             request
             for mix in ("canned-repeated", "raw-repeated")
@@ -216,7 +253,6 @@ def run_system(
         if only is not None:
             mixes = tuple(mix for mix in mixes if mix in only)
         answers, sweep = check_answers(server, checked)
-        slow = sweep if server.kind == "rdflib" else None
         results = measure(
             server,
             mixes,
@@ -226,7 +262,8 @@ def run_system(
             timeout,
             number * 1_000_000_000,
             progress,
-            slow,
+            sweep,
+            slow=server.kind == "rdflib",
         )
         server.note_memory()
         return SystemReport(
@@ -240,7 +277,9 @@ def run_system(
 
 
 def _ratio(ours: float, theirs: float) -> str:
-    return f"{ours / theirs:.2f}x" if theirs else "-"
+    if not theirs:
+        return "inf" if ours else "-"
+    return f"{ours / theirs:.2f}x"
 
 
 def print_tables(reports: dict[str, SystemReport], build_s: float, options: Options) -> list[str]:
@@ -249,16 +288,20 @@ def print_tables(reports: dict[str, SystemReport], build_s: float, options: Opti
     rd = reports.get("rdflib-endpoint")
     print()
     print(
-        f"Throughput and latency: {options.connections} connections, {options.duration:g} s per "
-        f"cell (rdflib-endpoint {options.rdflib_duration:g} s), load generator: "
-        f"{next((r.tool for rep in reports.values() for r in rep.results.values()), '?')}"
+        f"Throughput and latency at {options.connections} connections. Raw mixes: "
+        f"{'wrk' if options.use_wrk is not False and driver.have_wrk() else 'httpx'} for "
+        f"{options.duration:g} s (rdflib-endpoint {options.rdflib_duration:g} s); canned and api "
+        f"mixes: whole passes over their queries (httpx), about {options.duration:g} s of work."
     )
-    header = f"{'system':<16} {'mix':<16} {'ok req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'vs oxigraph':>12} {'vs rdflib':>10}"
+    header = (
+        f"{'system':<16} {'mix':<16} {'requests':>8} {'s':>6} {'ok req/s':>9} {'p50 ms':>8} "
+        f"{'p99 ms':>8} {'errors':>6} {'vs oxigraph':>11} {'vs rdflib':>9}"
+    )
     print(header)
     print("-" * len(header))
     for report in reports.values():
         for mix, result in report.results.items():
-            base_mix = mix.replace("api-", "canned-")
+            base_mix = COUNTERPART.get(mix, mix)
             versus_ox = versus_rd = ""
             if report.kind == "ours":
                 if ox and base_mix in ox.results:
@@ -266,8 +309,9 @@ def print_tables(reports: dict[str, SystemReport], build_s: float, options: Opti
                 if rd and base_mix in rd.results:
                     versus_rd = _ratio(result.ok_rps, rd.results[base_mix].ok_rps)
             print(
-                f"{report.name:<16} {mix:<16} {result.ok_rps:>9.1f} {result.p50_ms:>8.2f} "
-                f"{result.p99_ms:>8.2f} {result.errors:>7} {versus_ox:>12} {versus_rd:>10}"
+                f"{report.name:<16} {mix:<16} {result.requests:>8} {result.seconds:>6.1f} "
+                f"{result.ok_rps:>9.1f} {result.p50_ms:>8.2f} {result.p99_ms:>8.2f} "
+                f"{result.errors:>6} {versus_ox:>11} {versus_rd:>9}"
             )
     print()
     print(f"Graph build (emkg build, fresh): {build_s:.2f} s")
@@ -317,7 +361,7 @@ def verdicts(reports: dict[str, SystemReport]) -> list[str]:
         if report.kind != "ours":
             continue
         for mix, result in report.results.items():
-            base_mix = mix.replace("api-", "canned-")
+            base_mix = COUNTERPART.get(mix, mix)
             if ox and base_mix in ox.results:
                 target = TARGET_REPEATED if mix in REPEATED else TARGET_UNIQUE
                 ratio = (
@@ -445,7 +489,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.no_scale:
             from bench import scale
 
-            small = {
+            small: dict[str, dict[str, driver.Result]] = {
                 name: reports[name].results for name in ("ours-1w", "oxigraph") if name in reports
             }
             figures["scale"] = scale.run_scale(

@@ -27,10 +27,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bench import driver
 from bench.common import build_graph, graph_dir_for
 from bench.mixes import Canned, load_canned
+
+if TYPE_CHECKING:
+    from bench.run import SystemReport
 
 # fmt: off
 LANGUAGES = (
@@ -205,7 +209,7 @@ def run_scale(
     progress: Callable[[str], None],
 ) -> dict[str, object]:
     """Measure ours and Oxigraph on the large graph (and on the small one unless given)."""
-    from bench.run import Options, SystemReport, run_system
+    from bench.run import Options, run_system
 
     run_options = Options(
         duration=options.duration,
@@ -245,34 +249,33 @@ def run_scale(
 
 def print_scale(
     small: dict[str, dict[str, driver.Result]],
-    large: dict[str, object],
+    large: dict[str, SystemReport],
     triples: int,
     generate_s: float,
 ) -> dict[str, object]:
-    from bench.run import SystemReport
-
     print()
     print(f"Scale: our graph alone vs merged with authority-table-shaped data, {triples:,} triples")
     header = (
         f"{'system':<10} {'mix':<16} {'req/s small':>11} {'req/s large':>11} "
-        f"{'p50 small':>9} {'p50 large':>9} {'growth':>7} {'p99 small':>9} {'p99 large':>9} {'growth':>7}"
+        f"{'p50 small':>9} {'p50 large':>9} {'growth':>7} {'p99 small':>9} {'p99 large':>9} {'growth':>7} "
+        f"{'errors':>7}"
     )
     print(header)
     print("-" * len(header))
     figures: dict[str, object] = {"triples": triples, "generate_s": generate_s, "cells": {}}
     cells: dict[str, object] = {}
     for name, report in large.items():
-        assert isinstance(report, SystemReport)
         for mix, big in report.results.items():
             little = small.get(name, {}).get(mix)
             if little is None:
                 continue
-            p50_growth = big.p50_ms / little.p50_ms if little.p50_ms else float("nan")
-            p99_growth = big.p99_ms / little.p99_ms if little.p99_ms else float("nan")
+            measured = little.ok and big.ok and little.p50_ms and little.p99_ms
+            p50_growth = f"{big.p50_ms / little.p50_ms:.2f}x" if measured else "-"
+            p99_growth = f"{big.p99_ms / little.p99_ms:.2f}x" if measured else "-"
             print(
-                f"{name:<10} {mix:<16} {little.ok_rps:>11.1f} {big.ok_rps:>11.1f} {little.p50_ms:>9.2f} "
-                f"{big.p50_ms:>9.2f} {p50_growth:>6.2f}x {little.p99_ms:>9.2f} {big.p99_ms:>9.2f} "
-                f"{p99_growth:>6.2f}x"
+                f"{name:<10} {mix:<16} {little.ok_rps:>11.1f} {big.ok_rps:>11.1f} "
+                f"{little.p50_ms:>9.2f} {big.p50_ms:>9.2f} {p50_growth:>7} {little.p99_ms:>9.2f} "
+                f"{big.p99_ms:>9.2f} {p99_growth:>7} {little.errors + big.errors:>7}"
             )
             cells[f"{name} {mix}"] = {"small": little.as_dict(), "large": big.as_dict()}
     figures["cells"] = cells
@@ -281,18 +284,25 @@ def print_scale(
     print(header)
     print("-" * len(header))
     for name, report in large.items():
-        assert isinstance(report, SystemReport)
         load = f"{report.prep_s:.2f}" if report.prep_s else "-"
         print(f"{name:<16} {load:>8} {report.startup_s:>11.2f} {report.peak_rss_mb:>13.1f}")
     print(f"  (generating the data took {generate_s:.1f} s; our start-up includes loading it)")
     ours, ox = large.get("ours-1w"), large.get("oxigraph")
     verdicts = []
-    if isinstance(ours, SystemReport) and isinstance(ox, SystemReport):
+    if ours is not None and ox is not None:
         print()
         print(f"Ours within 2x of Oxigraph's latency at {triples:,} triples:")
         for mix, mine in ours.results.items():
             theirs = ox.results.get(mix)
             if theirs is None:
+                continue
+            if not mine.ok or not theirs.ok:
+                line = (
+                    f"{mix}: no answers to compare (ours {mine.ok} ok of {mine.requests}, "
+                    f"Oxigraph {theirs.ok} ok of {theirs.requests}): NOT met"
+                )
+                verdicts.append(line)
+                print("  " + line)
                 continue
             ok = mine.p50_ms <= 2 * theirs.p50_ms and mine.p99_ms <= 2 * theirs.p99_ms
             line = (
@@ -306,7 +316,6 @@ def print_scale(
         figures["startup"] = {
             name: {"prep_s": r.prep_s, "startup_s": r.startup_s, "peak_rss_mb": r.peak_rss_mb}
             for name, r in large.items()
-            if isinstance(r, SystemReport)
         }
     figures["verdicts"] = verdicts
     return figures
