@@ -64,6 +64,17 @@ def default_graph_loader(settings: Settings) -> GraphLoader:
     return as_is
 
 
+async def _warm_up(store: QueryStore) -> None:
+    """Run every canned query on its examples once, so their first answers come from the cache."""
+    from api.catalogue import default_catalogue
+
+    for query in default_catalogue().values():
+        try:
+            await store.select(query.sparql, query.bind(query.example))
+        except Exception as error:  # a slow or failing example must not stop the server
+            log.warning("warm-up of %s failed: %s", query.name, error)
+
+
 def _reload_on_sighup(app: FastAPI) -> None:
     """SIGHUP rebuilds and swaps the graph, like POST /admin/reload (main thread only)."""
     from api.reload import reload_graph
@@ -121,9 +132,11 @@ def create_app(
         opened = await open_store(settings, loader)
         app.state.store = opened
         _reload_on_sighup(app)
+        app.state.warm_up = asyncio.get_running_loop().create_task(_warm_up(opened))
         try:
             yield
         finally:
+            app.state.warm_up.cancel()
             current = app.state.store
             app.state.store = None
             await opened.close()

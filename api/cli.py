@@ -9,6 +9,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from api.publish import PublishError
 from graph.build import DEFAULT_OUT, DEFAULT_SOURCE, BuildError, build, build_graph
 from graph.curation import QuoteNotFoundError
 from graph.letter import LetterFormatError
@@ -126,7 +127,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         code: int = args.func(args)
-    except (BuildError, QuoteNotFoundError, LetterFormatError, FileNotFoundError) as error:
+    except (
+        BuildError,
+        QuoteNotFoundError,
+        LetterFormatError,
+        FileNotFoundError,
+        PublishError,
+    ) as error:
         console.print(f"[red]error:[/red] {error}")
         return 2
     return code

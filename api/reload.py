@@ -22,6 +22,7 @@ from fastapi import FastAPI
 
 from api.errors import ApiError
 from api.settings import Settings
+from api.stores.cache import CachedStore
 from api.stores.embedded import EmbeddedStore
 from graph.build import BuildError, build, check_built
 from graph.curation import QuoteNotFoundError
@@ -59,8 +60,9 @@ async def reload_graph(app: FastAPI) -> dict[str, Any]:
                     detail=str(error),
                 ) from error
             fresh_settings = settings.model_copy(update={"graph_dir": staging})
-            fresh = EmbeddedStore(fresh_settings, lambda path: path)
-            await fresh.start()
+            embedded = EmbeddedStore(fresh_settings, lambda path: path)
+            await embedded.start()
+            fresh = CachedStore(embedded, settings.cache_bytes)
             await asyncio.to_thread(_promote, staging, settings.graph_dir)
         finally:
             shutil.rmtree(staging, ignore_errors=True)

@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     max_query_bytes: int = Field(default=64 * 1024, gt=0)
     row_cap: int = Field(default=10_000, gt=0, description="SELECT solutions per answer")
     triple_cap: int = Field(default=100_000, gt=0, description="CONSTRUCT/DESCRIBE triples")
+    cache_bytes: int = Field(
+        default=64 * 1024 * 1024, ge=0, description="answers kept per server process, in bytes"
+    )
     pool_size: int = Field(default=2, ge=1, le=64, description="query worker processes")
     endpoint: str | None = Field(
         default=None,

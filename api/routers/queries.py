@@ -7,10 +7,11 @@ default, CSV for `Accept: text/csv`, SPARQL JSON for `Accept: application/sparql
 (or `format=json|csv|sparql`). Columns named `_…` carry the bound parameters inside the query
 and are left out of every answer.
 
-Pages: `limit` (default 100, at most 1000) and `offset` are appended to the query after its
-ORDER BY. The total comes from one unpaged run per graph version and bound values, kept in a
-small cache, and is sent as `X-Total-Count` unless the store's row cap cut that run; `Link`
-carries the `first`, `prev`, `next` and `last` pages (RFC 8288).
+Pages: `limit` (default 100, at most 1000) and `offset`. The whole answer is run once per graph
+version and bound values (the store caches it); it gives the total, sent as `X-Total-Count`, and
+the JSON page is cut from it. Only when the row cap cut the whole answer, or for CSV and SPARQL
+JSON, is the query run again with LIMIT/OFFSET appended after its ORDER BY. `Link` carries the
+`first`, `prev`, `next` and `last` pages (RFC 8288).
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ import csv
 import datetime as dt
 import difflib
 import io
-from collections import OrderedDict
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Annotated
@@ -31,7 +31,7 @@ from api.app import StoreDep
 from api.catalogue import CannedQuery, ParameterError, Term, default_catalogue
 from api.errors import ApiError, bad_parameter, not_acceptable
 from api.negotiation import negotiate
-from api.stores import QueryStore
+from api.stores import Rows
 
 router = APIRouter(tags=["canned queries"])
 
@@ -95,13 +95,18 @@ async def run_canned_query(
         raise unknown_query(name, catalogue)
     media_type = _media_type(request.headers.get("accept"), output)
     bound = bind_request(query, request)
-    total = await total_rows(store, query, bound)
+    # the whole answer, cached per graph version: it gives the total and, mostly, the page too
+    whole = await store.select(query.sparql, bound)
+    total = None if whole.truncated else len(whole)
     sparql = query.paged(limit, offset)
     headers = {"Vary": "Accept"}
     if total is not None:
         headers["X-Total-Count"] = str(total)
     if media_type == JSON:
-        rows = await store.select(sparql, bound)
+        if whole.truncated:
+            rows = await store.select(sparql, bound)
+        else:
+            rows = Rows(whole[offset : offset + limit], columns=whole.columns)
         columns = visible(rows.columns)
         body: bytes = orjson.dumps(
             {
@@ -181,43 +186,6 @@ def _media_type(accept: str | None, format_name: str | None) -> str:
 # ------------------------------------------------------------------ counting and paging
 
 
-class _Totals:
-    """Row counts of unpaged runs, by graph version, query and bound values (LRU)."""
-
-    def __init__(self, size: int = 512) -> None:
-        self.size = size
-        self.counts: OrderedDict[tuple[str, ...], int | None] = OrderedDict()
-
-    def get(self, key: tuple[str, ...]) -> tuple[bool, int | None]:
-        if key not in self.counts:
-            return False, None
-        self.counts.move_to_end(key)
-        return True, self.counts[key]
-
-    def put(self, key: tuple[str, ...], count: int | None) -> None:
-        self.counts[key] = count
-        self.counts.move_to_end(key)
-        while len(self.counts) > self.size:
-            self.counts.popitem(last=False)
-
-
-_totals = _Totals()
-
-
-async def total_rows(
-    store: QueryStore, query: CannedQuery, bound: Mapping[str, Term]
-) -> int | None:
-    """The number of rows of the whole answer, or None when the store's row cap cut it."""
-    key = (store.version, query.name, *sorted(f"{k}={v}" for k, v in bound.items()))
-    known, count = _totals.get(key)
-    if known:
-        return count
-    rows = await store.select(query.sparql, bound)
-    count = None if rows.truncated else len(rows)
-    _totals.put(key, count)
-    return count
-
-
 def page_links(request: Request, limit: int, offset: int, count: int, total: int | None) -> str:
     """RFC 8288 links to the first, previous, next and last pages."""
 
@@ -279,4 +247,4 @@ def strip_sparql_json(body: bytes) -> tuple[bytes, int]:
     return orjson.dumps(document), len(bindings)
 
 
-__all__ = ["CatalogueDep", "router", "total_rows", "unknown_query"]
+__all__ = ["CatalogueDep", "router", "unknown_query"]

@@ -99,14 +99,16 @@ class QueryStore(Protocol):
 
 async def open_store(settings: Settings, graph_loader: GraphLoader) -> QueryStore:
     """The store the settings ask for, started: remote with `endpoint`, embedded otherwise."""
+    from api.stores.cache import CachedStore
+
     if settings.endpoint:
         from api.stores.remote import RemoteStore
 
         remote = RemoteStore(settings)
         await remote.start()
-        return remote
+        return CachedStore(remote, settings.cache_bytes)
     from api.stores.embedded import EmbeddedStore
 
     embedded = EmbeddedStore(settings, graph_loader)
     await embedded.start()
-    return embedded
+    return CachedStore(embedded, settings.cache_bytes)

@@ -18,6 +18,7 @@ from rdflib import Literal, URIRef
 from api.errors import ApiError
 from api.settings import Settings
 from api.stores import QueryStore, open_store
+from api.stores.cache import CachedStore
 from api.stores.embedded import EmbeddedStore, graph_version
 from api.stores.remote import RemoteStore
 
@@ -114,7 +115,8 @@ def test_embedded_store(graph_dir: Path, fixture_triples: int) -> None:
     async def scenario() -> None:
         store = await open_store(make_settings(graph_dir), lambda directory: directory)
         try:
-            assert isinstance(store, EmbeddedStore)
+            assert isinstance(store, CachedStore)
+            assert isinstance(store.inner, EmbeddedStore)
             assert store.triple_count == fixture_triples
             manifest = json.loads((graph_dir / "manifest.json").read_text())
             assert store.version == manifest["version"]
@@ -174,7 +176,8 @@ def test_remote_store(graph_dir: Path, oxigraph: Any) -> None:
         store = await open_store(
             make_settings(graph_dir, endpoint=oxigraph.query), lambda directory: directory
         )
-        assert isinstance(store, RemoteStore)
+        assert isinstance(store, CachedStore)
+        assert isinstance(store.inner, RemoteStore)
         # the endpoint's named graph holds the data alone, without the ontology
         assert store.triple_count == (graph_dir / "emkg.nt").read_text().count("\n")
         await check_common(store)
