@@ -60,7 +60,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 def _cmd_serve(args: argparse.Namespace) -> int:
     from api.server import serve
 
-    serve(args.host, args.port, args.workers, args.endpoint, args.graph)
+    serve(args.host, args.port, args.workers, args.endpoint, args.graph, args.pool_size)
     return 0
 
 
@@ -101,7 +101,8 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("serve", help="serve the API")
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=8000)
-    s.add_argument("--workers", type=int, default=1)
+    s.add_argument("--workers", type=int, default=1, help="uvicorn processes (share nothing)")
+    s.add_argument("--pool-size", type=int, default=None, help="query processes per server process")
     s.add_argument("--endpoint", default=None, help="external SPARQL 1.1 query endpoint")
     s.add_argument("--graph", default=None, help="named graph to read at the endpoint")
     s.set_defaults(func=_cmd_serve)

@@ -1,12 +1,18 @@
-"""Run the API under uvicorn (called by `emkg serve`)."""
+"""Run the API under uvicorn (called by `emkg serve`).
+
+`--workers N` starts N uvicorn processes behind one port. They share nothing but the files:
+each opens the graph folder and the on-disk query store (built once, under `EMKG_STORE_DIR`,
+by default `<graph folder>/.store`), keeps its own pool of query processes (`EMKG_POOL_SIZE`)
+and its own answer cache. Options reach the processes as `EMKG_` environment variables, the same
+ones the settings read.
+"""
 
 from __future__ import annotations
 
-from functools import partial
+import os
 
 import uvicorn
 
-from api.app import create_app
 from api.settings import get_settings
 
 
@@ -16,25 +22,30 @@ def serve(
     workers: int | None = None,
     endpoint: str | None = None,
     graph_iri: str | None = None,
+    pool_size: int | None = None,
 ) -> None:
-    """Serve the app factory; `workers` sizes the query worker pool, not uvicorn processes.
-
-    One uvicorn process suffices: queries run in the pool's processes, never on the event loop,
-    and several uvicorn processes would each load the store and start a pool of their own.
-    """
-    changes: dict[str, object] = {}
-    if workers is not None:
-        changes["pool_size"] = workers
     if endpoint is not None:
-        changes["endpoint"] = endpoint
+        os.environ["EMKG_ENDPOINT"] = endpoint
     if graph_iri is not None:
-        changes["graph_iri"] = graph_iri
-    settings = get_settings().model_copy(update=changes)
+        os.environ["EMKG_GRAPH_IRI"] = graph_iri
+    if pool_size is not None:
+        os.environ["EMKG_POOL_SIZE"] = str(pool_size)
+    get_settings.cache_clear()
+    settings = get_settings()
+    processes = max(1, workers or 1)
+    if processes > 1 and not settings.endpoint:
+        if settings.auto_build:
+            from graph.build import ensure_built
+
+            ensure_built(settings.graph_dir)  # once, before the processes start
+        os.environ.setdefault("EMKG_STORE_DIR", str(settings.graph_dir / ".store"))
+        get_settings.cache_clear()
     uvicorn.run(
-        partial(create_app, settings),
+        "api.app:create_app",
         factory=True,
         host=host,
         port=port,
+        workers=processes,
         log_level="info",
         access_log=False,  # api.logs writes one JSON line per request instead
     )

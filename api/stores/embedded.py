@@ -215,9 +215,15 @@ class EmbeddedStore:
         building = Path(tempfile.mkdtemp(prefix="building-", dir=self.settings.store_dir))
         triples = load_store(building / "store", data, ontology)
         (building / "store" / _COMPLETE).write_text(json.dumps({"triples": triples}))
-        shutil.rmtree(self._store_path, ignore_errors=True)
-        (building / "store").rename(self._store_path)
-        shutil.rmtree(building, ignore_errors=True)
+        try:
+            # another server process may have finished the same store first: then use that one,
+            # never remove a store whose workers may be reading it
+            (building / "store").rename(self._store_path)
+        except OSError:
+            if not marker.is_file():
+                raise
+        finally:
+            shutil.rmtree(building, ignore_errors=True)
         self._triples = triples
 
 
@@ -228,6 +234,7 @@ def load_store(path: Path, data: Path, ontology: Path | None) -> int:
     if ontology is not None:
         store.extend(ox.parse(path=str(ontology), rename_blank_nodes=True))
     store.flush()
+    store.optimize()  # compacts the bulk-loaded files: measurably faster reads at a million triples
     count = len(store)
     del store  # closes the database before the workers open it read-only
     return count

@@ -216,7 +216,7 @@ class LiveServer:
 def start_server(environment: dict[str, str], log: Path) -> LiveServer:
     """`api.server.serve` (uvicorn + the app factory) in a subprocess, up when /health answers."""
     port = free_port()
-    code = f"from api.server import serve; serve('127.0.0.1', {port}, 2)"
+    code = f"from api.server import serve; serve('127.0.0.1', {port}, pool_size=2)"
     env = {**os.environ, **environment}
     with log.open("wb") as stream:
         process = subprocess.Popen(

@@ -1,0 +1,71 @@
+"""`emkg serve --workers 2`: two server processes share nothing but the files, and answer alike."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+PROJECT = Path(__file__).resolve().parents[2]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.live
+def test_two_worker_processes_answer_alike(tmp_path: Path) -> None:
+    port = _free_port()
+    env = {**os.environ, "EMKG_STORE_DIR": str(tmp_path / "store"), "EMKG_POOL_SIZE": "1"}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "api.cli", "serve", "--port", str(port), "--workers", "2"],
+        cwd=PROJECT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(url + "/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.3)
+        time.sleep(2)  # let the second process finish starting
+        answers = {httpx.get(url + "/health", timeout=5).json()["version"] for _ in range(20)}
+        counts = {
+            httpx.get(url + "/queries/commitments", timeout=10).json()["count"] for _ in range(10)
+        }
+        uvicorn_workers = [p for p in _children(server.pid) if _children(p)]
+        assert len(answers) == 1
+        assert counts == {15}
+        assert len(uvicorn_workers) == 2  # two server processes, each with its query workers
+        assert len(list((tmp_path / "store").glob("store-*"))) == 1  # one store, built once
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=20)
