@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import unquote_to_bytes
 
 from fastapi import APIRouter, Request, Response
@@ -111,12 +112,10 @@ class ProtocolRequest:
     format: str | None
 
 
-@router.api_route(
-    "/sparql",
-    methods=["GET", "POST"],
-    summary="SPARQL 1.1 query endpoint (read-only)",
-    response_class=Response,
-    responses={
+_ENDPOINT_DOC: dict[str, Any] = {
+    "summary": "SPARQL 1.1 query endpoint (read-only)",
+    "response_class": Response,
+    "responses": {
         200: {"description": "query results, or the service description / editor without a query"},
         400: {"description": "malformed query or request"},
         403: {"description": "SPARQL Update, or a SERVICE endpoint not allowed"},
@@ -125,7 +124,11 @@ class ProtocolRequest:
         415: {"description": "unsupported POST body type"},
         503: {"description": "the query passed the time limit"},
     },
-)
+}
+
+
+@router.get("/sparql", operation_id="sparql_get", **_ENDPOINT_DOC)
+@router.post("/sparql", operation_id="sparql_post", **_ENDPOINT_DOC)
 async def sparql_endpoint(request: Request, store: StoreDep, settings: SettingsDep) -> Response:
     params = await read_protocol_request(request, settings)
     if params.query is None:
