@@ -3,16 +3,14 @@ Oxigraph server holding real entries of the EU country authority table."""
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from fastapi.testclient import TestClient
+from live_servers import free_port, stop, wait_until_up
 
 from api.app import create_app
 from api.settings import Settings
@@ -31,12 +29,6 @@ SELECT ?label ?fr WHERE {
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def authority_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     location = tmp_path_factory.mktemp("authority")
@@ -45,22 +37,16 @@ def authority_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str
         check=True,
         capture_output=True,
     )
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [OXIGRAPH, "serve-read-only", "--location", location, "--bind", f"127.0.0.1:{port}"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}/query"
-    for _ in range(100):
-        try:
-            httpx.get(url, params={"query": "ASK {}"}, timeout=1)
-            break
-        except httpx.HTTPError:
-            time.sleep(0.1)
+    wait_until_up(url + "?query=ASK%7B%7D", server)
     yield url
-    server.terminate()
-    server.wait(timeout=10)
+    stop(server)
 
 
 def test_federated_query_reads_the_authority_table(authority_endpoint: str) -> None:

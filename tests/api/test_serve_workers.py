@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -12,14 +11,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from live_servers import free_port, wait_until_up
 
 PROJECT = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _children(pid: int) -> list[int]:
@@ -37,7 +31,7 @@ def _children(pid: int) -> list[int]:
 
 @pytest.mark.live
 def test_two_worker_processes_answer_alike(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "EMKG_STORE_DIR": str(tmp_path / "store"), "EMKG_POOL_SIZE": "1"}
     server = subprocess.Popen(
         [sys.executable, "-m", "api.cli", "serve", "--port", str(port), "--workers", "2"],
@@ -49,13 +43,7 @@ def test_two_worker_processes_answer_alike(tmp_path: Path) -> None:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(url + "/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.3)
+        wait_until_up(url + "/health", server, timeout=90)
         time.sleep(2)  # let the second process finish starting
         answers = {httpx.get(url + "/health", timeout=5).json()["version"] for _ in range(20)}
         counts = {

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -22,6 +20,7 @@ from typing import TYPE_CHECKING
 
 import httpx
 import pytest
+from live_servers import free_port, stop
 
 PROJECT = Path(__file__).resolve().parents[2]
 OUTPUT = PROJECT / "output"
@@ -46,30 +45,13 @@ class Server:
     process: subprocess.Popen[bytes]
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(10)
-
-
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """`uvicorn --factory api.app:create_app` over output/, up once /health answers."""
     from graph.build import ensure_built
 
     ensure_built(OUTPUT)
-    port = _free_port()
+    port = free_port()
     log = tmp_path_factory.mktemp("browser-server") / "server.log"
     env = {
         **os.environ,
@@ -98,7 +80,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         _wait_for_health(url, process, log)
         yield Server(url, process)
     finally:
-        _stop(process)
+        stop(process)
 
 
 def _wait_for_health(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
@@ -112,7 +94,7 @@ def _wait_for_health(url: str, process: subprocess.Popen[bytes], log: Path) -> N
         except httpx.TransportError:
             pass
         time.sleep(0.1)
-    _stop(process)
+    stop(process)
     raise RuntimeError(f"{url}/health did not answer in {START_TIMEOUT} s:\n{log.read_text()}")
 
 

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -22,6 +20,7 @@ import httpx
 import pyoxigraph as ox
 import pytest
 from fastapi.testclient import TestClient
+from live_servers import free_port, stop
 
 from api.app import create_app
 from api.settings import Settings
@@ -29,23 +28,6 @@ from api.settings import Settings
 VENV_BIN = Path(sys.executable).parent
 DATASET = "https://w3id.org/eu-migration-kg/dataset"
 ONTOLOGY = Path(__file__).resolve().parents[2] / "ontology" / "emk.ttl"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(10)
 
 
 @dataclass(frozen=True)

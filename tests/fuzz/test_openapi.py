@@ -4,29 +4,21 @@ the generated input, no answer is a 5xx."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from live_servers import free_port, stop, wait_until_up
 
 PROJECT = Path(__file__).resolve().parents[2]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _start() -> tuple[subprocess.Popen[bytes], str]:
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "EMKG_QUERY_TIMEOUT": "3"}
     process = subprocess.Popen(
         [sys.executable, "-m", "api.cli", "serve", "--port", str(port)],
@@ -36,23 +28,15 @@ def _start() -> tuple[subprocess.Popen[bytes], str]:
         stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url + "/health", timeout=1).status_code == 200:
-                return process, url
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    process.kill()
-    raise RuntimeError("the API did not start")
+    wait_until_up(url + "/health", process, timeout=120)
+    return process, url
 
 
 @pytest.fixture(scope="module")
 def live_url() -> Iterator[str]:
     process, url = _start()
     yield url
-    process.terminate()
-    process.wait(timeout=10)
+    stop(process)
 
 
 def test_no_generated_request_gets_a_server_error(live_url: str) -> None:
