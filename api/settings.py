@@ -43,7 +43,7 @@ class Settings(BaseSettings):
     row_cap: int = Field(default=10_000, gt=0, description="SELECT solutions per answer")
     triple_cap: int = Field(default=100_000, gt=0, description="CONSTRUCT/DESCRIBE triples")
     cache_bytes: int = Field(
-        default=64 * 1024 * 1024, ge=0, description="answers kept per server process, in bytes"
+        default=16 * 1024 * 1024, ge=0, description="answers kept per server process, in bytes"
     )
     pool_size: int = Field(default=2, ge=1, le=64, description="query worker processes")
     endpoint: str | None = Field(

@@ -29,7 +29,7 @@ def _term_key(term: object) -> str:
 class CachedStore:
     """A `QueryStore` that remembers answers, by graph version, up to `max_bytes`."""
 
-    def __init__(self, inner: QueryStore, max_bytes: int = 64 * 1024 * 1024) -> None:
+    def __init__(self, inner: QueryStore, max_bytes: int = 16 * 1024 * 1024) -> None:
         self.inner = inner
         self.max_bytes = max_bytes
         self._entries: OrderedDict[Key, tuple[QueryResult | Rows, int]] = OrderedDict()
