@@ -466,11 +466,13 @@ class GraphWriter:
             for part in component.parts:
                 self.g.add((self.funding_in(part), EMK.componentOf, whole))
 
-    def write_quantity(self, quantity: Quantity, whole: URIRef | None) -> None:
+    def write_quantity(self, quantity: Quantity, whole: URIRef | None, label: str = "") -> None:
+        """A count the letter gives, as an Event; its parts as Events that are components."""
         g = self.g
-        node = self.unique("event", quantity.label)
+        label = label or quantity.label
+        node = self.unique("event", label)
         g.add((node, RDF.type, EMK.Event))
-        g.add((node, RDFS.label, Literal(quantity.label, lang="en")))
+        g.add((node, RDFS.label, Literal(label, lang="en")))
         g.add((node, EMK.quantity, _decimal(Decimal(quantity.quantity))))
         g.add((node, EMK.unit, Literal(quantity.unit, lang="en")))
         container = self.container_of(quantity.span)
@@ -499,8 +501,7 @@ class GraphWriter:
         if action is not None:
             g.add((action, EMK.hasEvent, node))
         for part in quantity.parts:
-            part.label = f"{quantity.label}: {part.label}"
-            self.write_quantity(part, node)
+            self.write_quantity(part, node, f"{label}: {part.label}")
 
     def funding_in(self, span: Span) -> URIRef:
         starts = sorted(at for at in self.funding_at if span.start <= at < span.end)
