@@ -29,6 +29,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from api.app import StoreDep
 from api.catalogue import CannedQuery, ParameterError, Term, default_catalogue
+from api.disconnect import unless_client_leaves
 from api.errors import ApiError, bad_parameter, not_acceptable
 from api.negotiation import negotiate
 from api.stores import Rows
@@ -96,7 +97,7 @@ async def run_canned_query(
     media_type = _media_type(request.headers.get("accept"), output)
     bound = bind_request(query, request)
     # the whole answer, cached per graph version: it gives the total and, mostly, the page too
-    whole = await store.select(query.sparql, bound)
+    whole = await unless_client_leaves(request, store.select(query.sparql, bound))
     total = None if whole.truncated else len(whole)
     sparql = query.paged(limit, offset)
     headers = {"Vary": "Accept"}

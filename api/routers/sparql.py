@@ -21,6 +21,7 @@ from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, RDF, VOID, XSD
 
 from api.app import StoreDep
+from api.disconnect import unless_client_leaves
 from api.errors import (
     bad_parameter,
     bad_request,
@@ -143,11 +144,14 @@ async def sparql_endpoint(request: Request, store: StoreDep, settings: SettingsD
     etag = _etag(store.version, media_type, params)
     if request.method == "GET" and etag in _if_none_match(request):
         return Response(status_code=304, headers={"ETag": etag, "Vary": "Accept"})
-    result = await store.query(
-        params.query,
-        result_format=media_type,
-        default_graph_uris=params.default_graph_uris,
-        named_graph_uris=params.named_graph_uris,
+    result = await unless_client_leaves(
+        request,
+        store.query(
+            params.query,
+            result_format=media_type,
+            default_graph_uris=params.default_graph_uris,
+            named_graph_uris=params.named_graph_uris,
+        ),
     )
     annotate(request, rows=result.rows, truncated=result.truncated)
     headers = {"ETag": etag, "Vary": "Accept"}

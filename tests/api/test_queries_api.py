@@ -289,7 +289,13 @@ def test_any_text_in_any_parameter_never_gives_5xx(
 @settings(
     max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-@given(name=st.text(min_size=1, max_size=100).filter(lambda s: s not in {*CATALOGUE, ".", ".."}))
+# a "/" (even encoded: servers decode %2F before routing) makes another path: "/queries//"
+# redirects to the catalogue, so names with one are not names of a query
+@given(
+    name=st.text(min_size=1, max_size=100).filter(
+        lambda s: s not in {*CATALOGUE, ".", ".."} and "/" not in s
+    )
+)
 def test_any_unknown_name_is_404(name: str, api: TestClient) -> None:
     response = api.get("/queries/" + quote(name, safe=""))
     assert response.status_code == 404, response.text
