@@ -35,7 +35,7 @@ log = logging.getLogger("emkg.app")
 EXPOSED_HEADERS = ["Link", "ETag", "X-Result-Truncated", "X-Total-Count", "Retry-After"]
 
 
-def get_store(request: Request) -> QueryStore:
+async def get_store(request: Request) -> QueryStore:
     """The running store (a FastAPI dependency)."""
     store: QueryStore | None = getattr(request.app.state, "store", None)
     if store is None:
@@ -152,7 +152,6 @@ def create_app(
     app.state.settings = settings
     app.state.store = None
     app.state.reload_lock = asyncio.Lock()
-    app.dependency_overrides[get_settings] = lambda: settings
     install_error_handlers(app)
     app.add_middleware(
         CORSMiddleware,

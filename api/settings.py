@@ -1,6 +1,6 @@
 """Server settings, read from `EMKG_*` environment variables.
 
-Handlers reach them through `SettingsDep`; `create_app(settings)` overrides the cached default,
+Handlers reach them through `SettingsDep`: the settings `create_app(settings)` was given,
 so tests and the command line can run apps with settings of their own.
 """
 
@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
@@ -82,4 +82,10 @@ def get_settings() -> Settings:
     return Settings()
 
 
-SettingsDep = Annotated[Settings, Depends(get_settings)]
+async def app_settings(request: Request) -> Settings:
+    """The settings the running app was made with (async: no thread hop per request)."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+SettingsDep = Annotated[Settings, Depends(app_settings)]

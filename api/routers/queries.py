@@ -36,7 +36,12 @@ from api.stores import Rows
 
 router = APIRouter(tags=["canned queries"])
 
-CatalogueDep = Annotated[dict[str, CannedQuery], Depends(default_catalogue)]
+
+async def _catalogue() -> dict[str, CannedQuery]:
+    return default_catalogue()
+
+
+CatalogueDep = Annotated[dict[str, CannedQuery], Depends(_catalogue)]
 
 JSON = "application/json"
 CSV = "text/csv"
