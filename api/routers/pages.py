@@ -91,19 +91,6 @@ YASGUI_FILES = {
 ASSET_CACHE = {"Cache-Control": "public, max-age=3600"}
 FORMAT_QUERY = Query(description="html, ttl, jsonld, nt or rdf; overrides Accept")
 
-STARTER_QUERY = """PREFIX emk: <https://w3id.org/eu-migration-kg/ontology#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-
-# The EU agencies and bodies the letter names, and how many commitments involve each
-SELECT ?agency ?label (COUNT(DISTINCT ?commitment) AS ?commitments)
-WHERE {
-  ?agency a emk:Agency ; rdfs:label ?label .
-  OPTIONAL { ?commitment a emk:Commitment ; emk:involves ?agency }
-}
-GROUP BY ?agency ?label
-ORDER BY DESC(?commitments) ?label
-"""
-
 
 # ------------------------------------------------------------------------ landing page
 
@@ -440,8 +427,8 @@ def editor_html(endpoint: str) -> str:
     """The editor page for browsers at `endpoint` (see the module's docstring)."""
     examples = example_queries()
     if yasgui_available():
-        return editor_page(endpoint, examples, STARTER_QUERY)
-    return form_editor_page(endpoint, examples, STARTER_QUERY)
+        return editor_page(endpoint, examples, internal_query("editor-starter"))
+    return form_editor_page(endpoint, examples, internal_query("editor-starter"))
 
 
 @dataclass(frozen=True, slots=True)
