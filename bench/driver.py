@@ -292,6 +292,48 @@ def _percentile(sorted_values: list[float], fraction: float) -> float:
     return sorted_values[index]
 
 
+class _Tally:
+    """What the Python load generators count: latencies, statuses and socket errors."""
+
+    def __init__(self) -> None:
+        self.latencies: list[float] = []
+        self.statuses: Counter[int] = Counter()
+        self.socket_errors: Counter[str] = Counter()
+
+    async def send(self, client: httpx.AsyncClient, request: Request, n: int) -> None:
+        body = render(request.body, n).encode() if request.body is not None else None
+        began = time.perf_counter()
+        try:
+            response = await client.request(
+                request.method, render(request.path, n), content=body, headers=request.headers()
+            )
+            await response.aread()
+        except httpx.TimeoutException:
+            self.socket_errors["timeout"] += 1
+            return
+        except httpx.TransportError:
+            self.socket_errors["read"] += 1
+            return
+        self.latencies.append(time.perf_counter() - began)
+        self.statuses[response.status_code] += 1
+
+    def result(self, seconds: float, tool: str) -> Result:
+        latencies = sorted(self.latencies)
+        bad = sum(count for code, count in self.statuses.items() if code >= 400)
+        return Result(
+            requests=len(latencies),
+            seconds=seconds,
+            p50_ms=_percentile(latencies, 0.50) * 1000,
+            p99_ms=_percentile(latencies, 0.99) * 1000,
+            mean_ms=(sum(latencies) / len(latencies) * 1000) if latencies else 0.0,
+            max_ms=(latencies[-1] * 1000) if latencies else 0.0,
+            errors=bad + sum(self.socket_errors.values()),
+            statuses=dict(self.statuses),
+            socket_errors=dict(self.socket_errors),
+            tool=tool,
+        )
+
+
 async def run_httpx(
     base_url: str,
     requests: list[Request],
@@ -302,9 +344,7 @@ async def run_httpx(
     first_number: int,
 ) -> Result:
     """The same closed loop in Python: slower than wrk, so a ceiling on what it can measure."""
-    latencies: list[float] = []
-    statuses: Counter[int] = Counter()
-    socket_errors: Counter[str] = Counter()
+    tally = _Tally()
     limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
     deadline = time.perf_counter() + duration
 
@@ -317,42 +357,12 @@ async def run_httpx(
                 n = first_number + sequence
                 counter += 1
                 request = requests[(counter + tid * 7) % len(requests)]
-                body = render(request.body, n).encode() if request.body is not None else None
-                began = time.perf_counter()
-                try:
-                    response = await client.request(
-                        request.method,
-                        render(request.path, n),
-                        content=body,
-                        headers=request.headers(),
-                    )
-                    await response.aread()
-                except httpx.TimeoutException:
-                    socket_errors["timeout"] += 1
-                    continue
-                except httpx.TransportError:
-                    socket_errors["read"] += 1
-                    continue
-                latencies.append(time.perf_counter() - began)
-                statuses[response.status_code] += 1
+                await tally.send(client, request, n)
 
         began = time.perf_counter()
         await asyncio.gather(*(connection(tid) for tid in range(connections)))
         seconds = time.perf_counter() - began
-    latencies.sort()
-    bad = sum(count for code, count in statuses.items() if code >= 400)
-    return Result(
-        requests=len(latencies),
-        seconds=seconds,
-        p50_ms=_percentile(latencies, 0.50) * 1000,
-        p99_ms=_percentile(latencies, 0.99) * 1000,
-        mean_ms=(sum(latencies) / len(latencies) * 1000) if latencies else 0.0,
-        max_ms=(latencies[-1] * 1000) if latencies else 0.0,
-        errors=bad + sum(socket_errors.values()),
-        statuses=dict(statuses),
-        socket_errors=dict(socket_errors),
-        tool="httpx",
-    )
+    return tally.result(seconds, "httpx")
 
 
 # ---------------------------------------------------------------- a fixed amount of work
@@ -371,9 +381,7 @@ async def _run_fixed(
     for. A run of fixed length leaves its slowest requests in flight when time is up, which
     flatters a server that runs slow queries alongside fast ones when queries take long; a fixed
     amount of work counts every query of the mix equally."""
-    latencies: list[float] = []
-    statuses: Counter[int] = Counter()
-    socket_errors: Counter[str] = Counter()
+    tally = _Tally()
     limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
     issued = 0
 
@@ -386,42 +394,12 @@ async def _run_fixed(
                 issued += 1
                 n = first_number + sequence
                 request = requests[sequence % len(requests)]
-                body = render(request.body, n).encode() if request.body is not None else None
-                began = time.perf_counter()
-                try:
-                    response = await client.request(
-                        request.method,
-                        render(request.path, n),
-                        content=body,
-                        headers=request.headers(),
-                    )
-                    await response.aread()
-                except httpx.TimeoutException:
-                    socket_errors["timeout"] += 1
-                    continue
-                except httpx.TransportError:
-                    socket_errors["read"] += 1
-                    continue
-                latencies.append(time.perf_counter() - began)
-                statuses[response.status_code] += 1
+                await tally.send(client, request, n)
 
         began = time.perf_counter()
         await asyncio.gather(*(connection() for _ in range(connections)))
         seconds = time.perf_counter() - began
-    latencies.sort()
-    bad = sum(count for code, count in statuses.items() if code >= 400)
-    return Result(
-        requests=len(latencies),
-        seconds=seconds,
-        p50_ms=_percentile(latencies, 0.50) * 1000,
-        p99_ms=_percentile(latencies, 0.99) * 1000,
-        mean_ms=(sum(latencies) / len(latencies) * 1000) if latencies else 0.0,
-        max_ms=(latencies[-1] * 1000) if latencies else 0.0,
-        errors=bad + sum(socket_errors.values()),
-        statuses=dict(statuses),
-        socket_errors=dict(socket_errors),
-        tool="httpx, fixed work",
-    )
+    return tally.result(seconds, "httpx, fixed work")
 
 
 def run_fixed(
