@@ -11,7 +11,7 @@ from functools import cache
 from pathlib import Path
 
 from pyshacl import validate as shacl_validate
-from rdflib import Graph
+from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
 from graph.namespaces import SH
@@ -74,16 +74,24 @@ def load_ontology() -> Graph:
     return _graph(ONTOLOGY)
 
 
-def validate(data: Graph) -> ValidationReport:
-    _, results, _ = shacl_validate(
+def shacl_report(data: Graph, focus_nodes: list[str | URIRef] | None = None) -> tuple[bool, Graph]:
+    """The project's one pyshacl call: the ontology mixed in for the class hierarchy, no
+    inference, SHACL-SPARQL on, warnings allowed. `focus_nodes` limits it to some nodes."""
+    conforms, results, _ = shacl_validate(
         data,
         shacl_graph=load_shapes(),
         ont_graph=load_ontology(),
         inference="none",
         advanced=True,
         allow_warnings=True,
+        focus_nodes=focus_nodes,
     )
     assert isinstance(results, Graph)
+    return bool(conforms), results
+
+
+def validate(data: Graph) -> ValidationReport:
+    _, results = shacl_report(data)
     findings = []
     for result in results.subjects(RDF.type, SH.ValidationResult):
         severity = str(results.value(result, SH.resultSeverity)).rsplit("#", 1)[-1]
