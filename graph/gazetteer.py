@@ -72,12 +72,21 @@ class Mention:
 
 
 def fold(text: str) -> str:
-    """Fold diacritics character by character, so offsets stay those of the original text."""
+    """Fold diacritics character by character, so offsets stay those of the original text (the
+    text is searched in this form; `name_key` then says which name a match is)."""
     out = []
     for char in text:
         base = unicodedata.normalize("NFKD", char)[:1]
         out.append(base if base.isascii() and len(base) == 1 else char)
     return "".join(out)
+
+
+def name_key(text: str) -> str:
+    """How two names are the same name: diacritics dropped, case folded, spaces collapsed
+    ('TÜRKIYE' and 'Türkiye' → 'turkiye'). The API resolves names people type with it too."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    bare = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return " ".join(bare.casefold().split())
 
 
 def _entity(entry: dict[str, Any]) -> Entity:
@@ -132,8 +141,7 @@ class Matcher:
         return name.upper() == name
 
     def _key(self, name: str) -> str:
-        folded = fold(name)
-        return folded if self._is_acronym(name) else folded.lower()
+        return fold(name) if self._is_acronym(name) else name_key(name)
 
     def _pattern(self, name: str) -> str:
         escaped = re.escape(fold(name)).replace(r"\ ", r"\s+")
@@ -144,7 +152,7 @@ class Matcher:
         mentions = []
         for m in self.pattern.finditer(fold(text)):
             key = re.sub(r"\s+", " ", m.group(0))
-            entry = self.by_name.get(key) or self.by_name.get(key.lower())
+            entry = self.by_name.get(key) or self.by_name.get(name_key(key))
             if entry is None:
                 continue
             entity, adjective = entry

@@ -31,18 +31,12 @@ from api.catalogue import MAX_STRING, CannedQuery, ParameterError
 from api.errors import ApiError, bad_parameter
 from api.routers.queries import CatalogueDep
 from api.stores import QueryStore
+from graph.gazetteer import name_key
 
 router = APIRouter(tags=["entities"])
 
 MAX_ENTITIES = 5
 MAX_SUGGESTIONS = 5
-
-
-def fold(text: str) -> str:
-    """Text for matching: diacritics dropped, case folded, spaces collapsed ('TÜRKIYE' → 'turkiye')."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    bare = "".join(char for char in decomposed if not unicodedata.combining(char))
-    return " ".join(bare.casefold().split())
 
 
 @dataclass
@@ -84,7 +78,7 @@ class EntityIndex:
                 *((2, adjective) for adjective in entity.adjectives),
             ]
             for preference, name in named:
-                folded = fold(name)
+                folded = name_key(name)
                 if folded:
                     self.names.setdefault(folded, []).append((preference, entity.iri, name))
 
@@ -110,7 +104,7 @@ class EntityIndex:
         """The one entity a name or IRI stands for; ApiError 404 (unknown) or 409 (ambiguous)."""
         if given in self.entities:
             return self.entities[given]
-        folded = fold(given)
+        folded = name_key(given)
         if not folded:
             raise bad_parameter("an entity name cannot be empty", {"entity": given})
         found = self.names.get(folded, [])
@@ -145,20 +139,21 @@ class EntityIndex:
 
     def search(self, text: str, type_name: str | None = None) -> list[Hit]:
         """Entities with a name that contains the text, best matches first."""
-        folded = fold(text)
-        wanted = fold(type_name) if type_name else None
+        folded = name_key(text)
+        wanted = name_key(type_name) if type_name else None
         hits: dict[str, tuple[int, list[str]]] = {}
         for name, owners in self.names.items():
             rank = _rank(name, folded)
             if rank is None:
                 continue
             for _, iri, original in owners:
-                if wanted is not None and fold(self.entities[iri].type) != wanted:
+                if wanted is not None and name_key(self.entities[iri].type) != wanted:
                     continue
                 best, names = hits.get(iri, (rank, []))
                 hits[iri] = (min(best, rank), [*names, original])
         ordered = sorted(
-            hits.items(), key=lambda item: (item[1][0], fold(self.entities[item[0]].label), item[0])
+            hits.items(),
+            key=lambda item: (item[1][0], name_key(self.entities[item[0]].label), item[0]),
         )
         return [Hit(self.entities[iri], rank, tuple(names)) for iri, (rank, names) in ordered]
 
@@ -331,7 +326,7 @@ async def entities(
     _check_text("q", q)
     if type_name is not None:
         _check_text("type", type_name)
-    if not fold(q):
+    if not name_key(q):
         raise bad_parameter(
             "give part of a name: /entities?q=frontex", {"parameter": "q", "reason": "empty"}
         )
@@ -355,4 +350,4 @@ async def entities(
     return {"query": q, "count": len(found), "entities": found}
 
 
-__all__ = ["EntityIndex", "fold", "intersect", "router"]
+__all__ = ["EntityIndex", "intersect", "router"]

@@ -19,10 +19,11 @@ from hypothesis import strategies as st
 
 from api.app import create_app
 from api.errors import ApiError
-from api.routers.involving import Entity, EntityIndex, fold
+from api.routers.involving import Entity, EntityIndex
 from api.settings import Settings
 from api.terminal import LocalStore
 from graph.build import ONTOLOGY, build_graph
+from graph.gazetteer import name_key as fold
 
 PROJECT = Path(__file__).resolve().parents[2]
 LETTER = PROJECT / "sources" / "letter-2023-03-20.txt"
