@@ -3,10 +3,13 @@ server answers, and stopping it by its process."""
 
 from __future__ import annotations
 
+import os
 import signal
 import socket
 import subprocess
+import sys
 import time
+from pathlib import Path
 
 import httpx
 
@@ -41,3 +44,28 @@ def stop(process: subprocess.Popen[bytes]) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(10)
+
+
+PROJECT = Path(__file__).resolve().parent.parent
+
+
+def start_emkg(
+    environment: dict[str, str], *options: str, timeout: float = 120.0
+) -> tuple[subprocess.Popen[bytes], str]:
+    """`emkg serve` on a free loopback port in its own session, up once /health answers."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "api.cli", "serve", "--port", str(port), *options],
+        cwd=PROJECT,
+        env={**os.environ, **environment},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(url + "/health", process, timeout)
+    except RuntimeError:
+        stop(process)
+        raise
+    return process, url

@@ -4,14 +4,12 @@ process is stopped, so the next client is not kept waiting for the time limit.""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import httpx
 import pytest
-from live_servers import free_port, stop, wait_until_up
+from live_servers import start_emkg, stop
 
 PROJECT = Path(__file__).resolve().parents[2]
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
@@ -20,18 +18,10 @@ QUICK = "ASK { ?s ?p ?o }"
 
 @pytest.mark.live
 def test_an_abandoned_runaway_query_frees_the_only_worker() -> None:
-    port = free_port()
-    env = {**os.environ, "EMKG_POOL_SIZE": "1", "EMKG_QUERY_TIMEOUT": "20", "EMKG_CACHE_BYTES": "0"}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "api.cli", "serve", "--port", str(port)],
-        cwd=PROJECT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    server, url = start_emkg(
+        {**os.environ, "EMKG_POOL_SIZE": "1", "EMKG_QUERY_TIMEOUT": "20", "EMKG_CACHE_BYTES": "0"}
     )
-    url = f"http://127.0.0.1:{port}"
     try:
-        wait_until_up(url + "/health", server, timeout=90)
         with pytest.raises(httpx.ReadTimeout):
             httpx.get(url + "/sparql", params={"query": RUNAWAY}, timeout=1.0)
         began = time.monotonic()

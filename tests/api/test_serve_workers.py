@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import httpx
 import pytest
-from live_servers import free_port, wait_until_up
+from live_servers import start_emkg
 
 PROJECT = Path(__file__).resolve().parents[2]
 
@@ -31,19 +29,10 @@ def _children(pid: int) -> list[int]:
 
 @pytest.mark.live
 def test_two_worker_processes_answer_alike(tmp_path: Path) -> None:
-    port = free_port()
-    env = {**os.environ, "EMKG_STORE_DIR": str(tmp_path / "store"), "EMKG_POOL_SIZE": "1"}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "api.cli", "serve", "--port", str(port), "--workers", "2"],
-        cwd=PROJECT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
+    server, url = start_emkg(
+        {"EMKG_STORE_DIR": str(tmp_path / "store"), "EMKG_POOL_SIZE": "1"}, "--workers", "2"
     )
-    url = f"http://127.0.0.1:{port}"
     try:
-        wait_until_up(url + "/health", server, timeout=90)
         time.sleep(2)  # let the second process finish starting
         answers = {httpx.get(url + "/health", timeout=5).json()["version"] for _ in range(20)}
         counts = {

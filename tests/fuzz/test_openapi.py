@@ -3,38 +3,20 @@ the generated input, no answer is a 5xx."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
-from live_servers import free_port, stop, wait_until_up
+from live_servers import start_emkg, stop
 
 PROJECT = Path(__file__).resolve().parents[2]
 
 
-def _start() -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    env = {**os.environ, "EMKG_QUERY_TIMEOUT": "3"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "api.cli", "serve", "--port", str(port)],
-        cwd=PROJECT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    wait_until_up(url + "/health", process, timeout=120)
-    return process, url
-
-
 @pytest.fixture(scope="module")
 def live_url() -> Iterator[str]:
-    process, url = _start()
+    process, url = start_emkg({"EMKG_QUERY_TIMEOUT": "3"})
     yield url
     stop(process)
 
