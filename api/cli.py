@@ -57,6 +57,42 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return 0 if report.conforms else 1
 
 
+def _cmd_eval(args: argparse.Namespace) -> int:
+    import json
+
+    from rdflib import Graph
+    from rich.table import Table
+
+    from graph.evaluate import evaluate, gold_path
+
+    folder = Path(args.out)
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    text = (folder / manifest["text"]).read_text(encoding="utf-8")
+    gold = Path(args.gold) if args.gold else gold_path(manifest["source"])
+    if not gold.is_file():
+        raise FileNotFoundError(f"no gold list for {manifest['source']}: {gold}")
+    graph = Graph().parse(folder / "emkg.nt", format="nt")
+    result = evaluate(graph, text, gold)
+    table = Table("category", "gold", "graph", "right", "precision", "recall", title=str(gold.name))
+    for s in result.scores:
+        table.add_row(
+            s.category,
+            str(s.gold),
+            str(s.found),
+            str(s.right),
+            f"{s.precision:.1%}",
+            f"{s.recall:.1%}",
+        )
+    out.print(table)
+    if args.details:
+        for miss in result.misses:
+            out.print(f"  {miss.category:12} {miss.what:8} {miss.item} {miss.detail}")
+    if args.min is not None and result.lowest() < args.min:
+        console.print(f"[red]below {args.min:.0%}[/red]: lowest cell {result.lowest():.1%}")
+        return 1
+    return 0
+
+
 def _cmd_serve(args: argparse.Namespace) -> int:
     from api.server import serve
 
@@ -97,6 +133,13 @@ def parser() -> argparse.ArgumentParser:
     v.add_argument("--source", default=str(DEFAULT_SOURCE))
     v.add_argument("--base", default=BASE)
     v.set_defaults(func=_cmd_validate)
+
+    e = sub.add_parser("eval", help="precision and recall against the hand-written gold list")
+    e.add_argument("--out", default=str(DEFAULT_OUT), help="the built graph folder")
+    e.add_argument("--gold", default=None, help="gold list (default: the source letter's own)")
+    e.add_argument("--details", action="store_true", help="list every miss")
+    e.add_argument("--min", type=float, default=None, help="exit 1 if any cell is below this")
+    e.set_defaults(func=_cmd_eval)
 
     s = sub.add_parser("serve", help="serve the API")
     s.add_argument("--host", default="127.0.0.1")

@@ -27,6 +27,7 @@ class Step:
     commitments: list[str]
     part_of: Span | None = None
     involves: list[str] = field(default_factory=list)
+    same_as: Span | None = None  # the annex item this body sentence restates
 
 
 @dataclass
@@ -112,6 +113,7 @@ def load_curation(text: str, path: Path = DATA / "curated.yaml") -> Curation:
             commitments=[str(n) for n in entry.get("commitments") or []],
             part_of=locate(text, entry["part_of"]) if entry.get("part_of") else None,
             involves=list(entry.get("involves") or []),
+            same_as=locate(text, entry["same_as"]) if entry.get("same_as") else None,
         )
         for entry in data.get("steps") or []
     ]

@@ -16,6 +16,7 @@ documented here and in the README:
 | "next week" | the seven days after the letter's date |
 | "this month", "last month", "later in the year", "last year" | the calendar month / rest of the year / year |
 | "at the end of February" | the last ten days of that month |
+| "in February and March" | the first day of the one to the last day of the other |
 | "in 2023", "2023-2025", "until 2025" | the year(s); "until": letter date .. end of that year |
 
 A day or month without a year is in the letter's year (the contract: 2023) — unless the words
@@ -160,6 +161,11 @@ def _until_year(m: re.Match[str], d: date) -> tuple[date, date, str]:
     return d, date(int(m.group(1)), 12, 31), "vague"
 
 
+def _two_months(m: re.Match[str], d: date) -> tuple[date, date, str]:
+    year = _year(m.group(3), d)
+    return date(year, MONTHS[m.group(1)], 1), _month_end(year, MONTHS[m.group(2)]), "month"
+
+
 def _in_year(m: re.Match[str], d: date) -> tuple[date, date, str]:
     year = int(m.group(1))
     return date(year, 1, 1), date(year, 12, 31), "vague"
@@ -185,6 +191,7 @@ PATTERNS: list[tuple[re.Pattern[str], Handler]] = [
     (re.compile(r"\b(?:at )?the end of " + _MONTH + _YEAR + r"\b"), _end_of_month),
     (re.compile(r"\b(\d{4})\s*[-–]\s*(\d{4})\b"), _year_range),
     (re.compile(r"\buntil (\d{4})\b"), _until_year),
+    (re.compile(r"\b" + _MONTH + " and " + _MONTH + _YEAR + r"\b"), _two_months),
     (re.compile(r"\b(by )?" + _MONTH + _YEAR + r"\b"), _month),
     (re.compile(r"\bin (\d{4})\b"), _in_year),
 ]

@@ -45,6 +45,7 @@ class Entity:
     aliases: list[str] = field(default_factory=list)
     adjectives: list[str] = field(default_factory=list)
     member_of: list[str] = field(default_factory=list)
+    located_in: list[str] = field(default_factory=list)  # kind/slug of the places it is about
     role: str | None = None
     affiliation: str | None = None
     description: str | None = None
@@ -99,6 +100,7 @@ def _entity(entry: dict[str, Any]) -> Entity:
         aliases=list(entry.get("aliases") or []),
         adjectives=list(entry.get("adjectives") or []),
         member_of=list(entry.get("member_of") or []),
+        located_in=list(entry.get("located_in") or []),
         role=entry.get("role"),
         affiliation=entry.get("affiliation"),
         description=entry.get("description"),

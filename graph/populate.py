@@ -16,12 +16,16 @@ from decimal import Decimal
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, XSD
 
-from graph.curation import Curation, Quantity
+from graph.curation import Curation, Quantity, Step
 from graph.dates import DateMention, find_dates, status_of, status_of_interval
+from graph.facts import Fact, Roles, read_unit
+from graph.facts import Unit as FactUnit
 from graph.gazetteer import Entity, Matcher, Mention
+from graph.labels import action_label, event_label, sum_label
 from graph.letter import Commitment, Item, Letter, Paragraph, Span
 from graph.money import MoneyMention, find_amounts
 from graph.namespaces import BASE, DCT, EMK, FOAF, OA, PROV, SCHEMA, SKOS, resource, slugify
+from graph.restatements import Restatements, Written
 from graph.sentences import split_sentences
 
 CC_BY = URIRef("https://creativecommons.org/licenses/by/4.0/")
@@ -72,6 +76,8 @@ class GraphWriter:
         self.funding_at: dict[int, URIRef] = {}  # amount start offset -> node
         self.event_labels: set[str] = set()
         self.area_themes: dict[str, URIRef] = {}
+        self.restatements = Restatements()
+        self.event_spans: list[tuple[Span, URIRef]] = []
 
     # --- small pieces ---------------------------------------------------------------------------
 
@@ -196,12 +202,9 @@ class GraphWriter:
         for commitment in self.letter.commitments:
             self.write_commitment(commitment)
         for section in self.letter.sections:
-            for heading, items in section.groups:
-                label = f"{section.title}: {self.text[heading.span.start : heading.span.end]}"
-                group = self.unique("action", label, "annex")
-                self.write_group(group, label, heading.span, items)
-                self.g.add((group, DCT.isPartOf, self.document))
-                self.write_items(items, None, [group])
+            # a table heading ("EU Action Plans", "- In force") is not a step: its bullets are
+            for _, items in section.groups:
+                self.write_items(items, None, [])
 
     def write_commitment(self, commitment: Commitment) -> None:
         g = self.g
@@ -217,141 +220,211 @@ class GraphWriter:
         description = self.text[commitment.span.start : commitment.span.end]
         g.add((node, DCT.description, Literal(description, lang="en")))
         self.cite(node, commitment.span)
-        unit = self.unit(commitment.span)
-        self.link_mentions(node, unit.mentions, commitment.span)
-        self.set_dates(node, unit.dates)
+        read = read_unit(self.text, commitment.span, self.letter.date, self.matcher, False)
+        self.link_roles(node, read.roles(), commitment.span)
+        self.set_dates(node, [f.date for f in read.facts if f.date is not None])
+        for fact in read.facts:
+            if fact.kind == "event" and fact.date is not None:
+                # a date in a commitment is its deadline: "by Spring 2023", "in 2023"
+                event = self.write_event_fact(None, fact, "commitment", None)
+                g.add((node, EMK.hasEvent, event))
         for subject in self.subjects.get(commitment.number, []):
             g.add((node, DCT.subject, URIRef(subject.iri)))
             g.add((URIRef(subject.iri), SKOS.prefLabel, Literal(subject.label, lang="en")))
         self.write_items(commitment.followups, commitment.number, [])
 
-    def write_group(self, node: URIRef, label: str, span: Span, children: list[Item]) -> None:
-        g = self.g
-        g.add((node, RDF.type, EMK.Action))
-        g.add((node, RDFS.label, Literal(label, lang="en")))
-        g.add((node, DCT.description, Literal(self.text[span.start : span.end], lang="en")))
-        self.cite(node, span)
-        text = " ".join(self.text[c.span.start : c.span.end] for c in children)
-        self.set_status(node, status_of(text, [], self.letter.date))
-
     def write_items(self, items: list[Item], number: str | None, parents: list[URIRef]) -> None:
-        nodes: list[URIRef] = []
+        """Each bullet an Action; a paragraph elaborating a bullet is part of it; a heading
+        ('OUTREACH') is not a step, and the bullets under it are actions of their own."""
+        nodes: dict[int, URIRef] = {}
         for i, item in enumerate(items):
+            if item.kind == "heading":
+                continue
             words = self.text[item.span.start : item.span.end]
             node = self.unique("action", words, number or "annex")
-            nodes.append(node)
-            if item.kind == "heading":
-                children = [c for c in items if c.parent == i]
-                self.write_group(node, words.title(), item.span, children)
-            else:
-                self.write_action(node, item.span, item.bold)
+            nodes[i] = node
+            self.write_action(node, item.span, item.bold)
             if number is not None:
                 self.g.add((node, EMK.implements, self.iri("commitment", number)))
-            parent = nodes[item.parent] if item.parent is not None else None
+            else:
+                self.g.add((node, DCT.isPartOf, self.document))
+            parent = nodes.get(item.parent) if item.parent is not None else None
             for target in [parent] if parent is not None else parents:
                 self.g.add((node, EMK.partOf, target))
 
     # --- actions, events, money -------------------------------------------------------------------
 
-    def write_action(self, node: URIRef, span: Span, bold: list[Span]) -> None:
+    def write_action(
+        self, node: URIRef, span: Span, bold: list[Span], with_heading: bool = True
+    ) -> None:
+        """An action and the facts its clauses report: events, sums; its own status and dates
+        follow from them."""
         g = self.g
         text = self.text[span.start : span.end]
+        read = read_unit(self.text, span, self.letter.date, self.matcher, with_heading)
         g.add((node, RDF.type, EMK.Action))
-        label = _label(text, [self.text[b.start : b.end] for b in bold])
+        place = read.heading_roles.places[0].label if read.heading_roles.places else None
+        first = read.clauses[0].span if read.clauses else span
+        names = [m.entity.label for m in self.matcher.find(text)] + [
+            n for m in self.matcher.find(text) for n in (*m.entity.aliases, *m.entity.adjectives)
+        ]
+        label = action_label(
+            self.text[first.start : first.end],
+            [self.text[b.start : b.end] for b in bold],
+            names,
+            place,
+        )
         g.add((node, RDFS.label, Literal(label, lang="en")))
         g.add((node, DCT.description, Literal(text, lang="en")))
         self.cite(node, span)
         self.action_of_span[(span.start, span.end)] = node
-        unit = self.unit(span)
-        self.link_mentions(node, unit.mentions, span)
-        self.set_dates(node, unit.dates)
-        self.set_status(node, status_of(text, unit.dates, self.letter.date))
-        self.write_events(node, span, label)
-        self.write_money(node, span)
+        self.link_roles(node, read.roles(), span)
+        dates = [f.date for f in read.facts if f.date is not None]
+        self.set_dates(node, dates or [d for c in read.clauses for d in self.unit(c.span).dates])
+        status = read.status(self.letter.date) or status_of(text, [], self.letter.date)
+        self.set_status(node, status)
+        self.write_facts(node, read, "body" if self.in_body(span) else "annex")
 
-    def write_events(self, action: URIRef | None, span: Span, context: str = "") -> None:
-        """A day or a range of days named in a clause is an Event, labelled by that clause."""
-        for clause in _clauses(self.text, span):
-            unit = self.unit(clause)
-            for mention in unit.dates:
-                if mention.precision != "day":
-                    continue
-                label = _event_label(self.text, clause, mention, unit.dates)
-                if label in self.event_labels and context:
-                    label = f"{label} ({context})"
-                self.event_labels.add(label)
-                self.write_event(action, clause, label, mention, unit.mentions)
+    def in_body(self, span: Span) -> bool:
+        return any(p.span.start <= span.start < p.span.end for p in self.letter.paragraphs)
 
-    def write_event(
-        self,
-        action: URIRef | None,
-        clause: Span,
-        label: str,
-        mention: DateMention,
-        mentions: list[Mention],
+    def link_roles(self, node: URIRef, roles: Roles, span: Span) -> None:
+        g = self.g
+        for entity in roles.involves:
+            g.add((node, EMK.involves, self.entity_node(entity.key, span)))
+            if entity.type == "Person" and entity.affiliation in self.entities:
+                # a Commissioner acts for the Commission; the Executive Director for Frontex
+                g.add((node, EMK.involves, self.entity_node(entity.affiliation, span)))
+        for entity in roles.places:
+            g.add((node, EMK.location, self.entity_node(entity.key, span)))
+            for region in entity.located_in:
+                g.add((node, EMK.location, self.entity_node(region, span)))
+        for entity in roles.refers:
+            g.add((node, EMK.refersTo, self.entity_node(entity.key, span)))
+            for region in entity.located_in:
+                g.add((node, EMK.location, self.entity_node(region, span)))
+
+    def write_facts(self, action: URIRef | None, read: FactUnit, origin: str) -> list[URIRef]:
+        place = read.heading_roles.places[0].label if read.heading_roles.places else None
+        amounts: dict[int, URIRef] = {}
+        nodes: list[URIRef] = []
+        for fact in read.facts:
+            if fact.kind == "event" and fact.date is not None:
+                node = self.write_event_fact(action, fact, origin, place)
+            elif fact.amount is not None:
+                node = self.write_sum_fact(action, fact, origin)
+                amounts[fact.amount.start] = node
+                if fact.part_of is not None and fact.part_of.start in amounts:
+                    whole = amounts[fact.part_of.start]
+                    if whole != node:
+                        self.g.add((node, EMK.componentOf, whole))
+            else:
+                continue
+            nodes.append(node)
+        return nodes
+
+    def written_as(self, fact: Fact, kind: str, origin: str, node: URIRef) -> Written:
+        keys = frozenset(e.key for e in (*fact.roles.involves, *fact.roles.places))
+        return Written(
+            kind=kind,
+            node=node,
+            origin=origin,
+            entities=keys,
+            places=frozenset(e.key for e in fact.roles.places),
+            refers=frozenset(e.key for e in fact.roles.refers),
+            first=fact.date.first if fact.date else None,
+            last=fact.date.last if fact.date else None,
+            amount=fact.amount.amount if fact.amount else None,
+        )
+
+    def write_event_fact(
+        self, action: URIRef | None, fact: Fact, origin: str, place: str | None
     ) -> URIRef:
         g = self.g
-        node = self.unique("event", f"{mention.first.isoformat()} {label}")
+        assert fact.date is not None
+        words = self.text[fact.span.start : fact.span.end]
+        probe = self.written_as(fact, "event", origin, URIRef(""))
+        same = self.restatements.find(probe)
+        if same is not None:
+            node = same.node
+            self.cite(node, fact.span)
+            self.link_roles(node, fact.roles, fact.span)
+            if action is not None:
+                g.add((action, EMK.hasEvent, node))
+            narrower = (fact.date.last - fact.date.first) < (same.last - same.first)  # type: ignore[operator]
+            if narrower:
+                for p in (SCHEMA.startDate, SCHEMA.endDate, EMK.status, EMK.datePhrase):
+                    g.remove((node, p, None))
+                self.set_event_dates(node, fact.date)
+                g.add((node, EMK.datePhrase, Literal(fact.date.phrase)))
+                self.set_status(node, fact.status or "Ongoing")
+            return node
+        label = event_label(words, fact.date, fact.span.start, place)
+        node = self.unique("event", f"{fact.date.first.isoformat()} {label}")
         g.add((node, RDF.type, EMK.Event))
         g.add((node, RDFS.label, Literal(label, lang="en")))
-        g.add((node, DCT.description, Literal(self.text[clause.start : clause.end], lang="en")))
-        g.add((node, SCHEMA.startDate, Literal(mention.first, datatype=XSD.date)))
-        g.add((node, SCHEMA.endDate, Literal(mention.last, datatype=XSD.date)))
-        g.add((node, EMK.datePhrase, Literal(mention.phrase)))
-        self.set_status(node, status_of_interval(mention.first, mention.last, self.letter.date))
-        self.cite(node, clause)
-        self.link_mentions(node, mentions, clause)
+        g.add((node, DCT.description, Literal(words, lang="en")))
+        self.set_event_dates(node, fact.date)
+        g.add((node, EMK.datePhrase, Literal(fact.date.phrase)))
+        self.set_status(node, fact.status or "Ongoing")
+        self.cite(node, fact.span)
+        self.link_roles(node, fact.roles, fact.span)
         if action is not None:
             g.add((action, EMK.hasEvent, node))
+        self.restatements.add(self.written_as(fact, "event", origin, node))
+        self.event_spans.append((fact.span, node))
         return node
 
-    def write_money(self, funded: URIRef | None, span: Span) -> None:
-        for clause in _clauses(self.text, span):
-            unit = self.unit(clause)
-            for amount in unit.amounts:
-                if amount.start in self.funding_at:
-                    continue
-                self.write_funding(funded, clause, amount, unit)
+    def set_event_dates(self, node: URIRef, mention: DateMention) -> None:
+        self.g.add((node, SCHEMA.startDate, Literal(mention.first, datatype=XSD.date)))
+        self.g.add((node, SCHEMA.endDate, Literal(mention.last, datatype=XSD.date)))
 
-    def write_funding(
-        self, funded: URIRef | None, clause: Span, amount: MoneyMention, unit: Unit
-    ) -> URIRef:
+    def write_sum_fact(self, funded: URIRef | None, fact: Fact, origin: str) -> URIRef:
         g = self.g
-        purpose = self.text[amount.end : clause.end].strip(" ,.;()")
-        words = f"{amount.phrase} {purpose}".replace("€", " EUR ").replace("EUR  EUR", "EUR")
-        node = self.unique("funding", words)
+        amount = fact.amount
+        assert amount is not None
+        clause = fact.clause
+        probe = self.written_as(fact, "sum", origin, URIRef(""))
+        same = self.restatements.find(probe)
+        if same is not None:
+            node = same.node
+            self.cite(node, clause)
+            self.link_sum_roles(node, fact, clause)
+            if funded is not None:
+                g.add((node, EMK.funds, funded))
+            self.funding_at[amount.start] = node
+            return node
+        value = amount.amount
+        words = self.text[clause.start : clause.end]
+        label = sum_label(words, amount, clause.start, value, fact.roles.places)
+        node = self.unique("funding", label.replace("€", " EUR "))
         g.add((node, RDF.type, EMK.FundingInstrument))
-        label = f"{amount.phrase} {purpose}".strip()
-        g.add((node, RDFS.label, Literal(" ".join(label.split()[:14]), lang="en")))
-        g.add((node, DCT.description, Literal(self.text[clause.start : clause.end], lang="en")))
-        g.add((node, EMK.amountEUR, _decimal(amount.amount)))
+        g.add((node, RDFS.label, Literal(label, lang="en")))
+        g.add((node, DCT.description, Literal(words, lang="en")))
+        g.add((node, EMK.amountEUR, _decimal(value)))
         g.add((node, EMK.amountPhrase, Literal(amount.phrase)))
         if amount.qualifier:
             g.add((node, EMK.amountQualifier, Literal(amount.qualifier)))
         self.cite(node, clause)
         if funded is not None:
             g.add((node, EMK.funds, funded))
-        donors = [m for m in unit.mentions if m.entity.type == "Institution"]
-        if donors:
-            for donor in donors:
-                g.add((node, EMK.donor, self.entity_node(donor.entity.key, clause)))
-        elif DONOR_DEFAULT in self.entities:
-            g.add((node, EMK.donor, self.entity_node(DONOR_DEFAULT, clause)))
-        for mention in unit.mentions:
-            entity = mention.entity
-            target = self.entity_node(entity.key, clause)
-            if entity.is_place:
-                g.add((node, EMK.location, target))
-            if (
-                entity.type in ("PartnerCountry", "MemberState", "Agency")
-                and not mention.by_adjective
-            ):
-                g.add((node, EMK.recipient, target))
-            if entity.type == "Policy":
-                g.add((node, EMK.refersTo, target))
-        self.set_dates(node, unit.dates)
+        self.link_sum_roles(node, fact, clause)
+        self.set_dates(node, fact.dates)
         self.funding_at[amount.start] = node
+        self.restatements.add(self.written_as(fact, "sum", origin, node))
         return node
+
+    def link_sum_roles(self, node: URIRef, fact: Fact, clause: Span) -> None:
+        g = self.g
+        donors = [e for e in fact.roles.involves if e.type == "Institution"]
+        for donor in donors:
+            g.add((node, EMK.donor, self.entity_node(donor.key, clause)))
+        if not donors and DONOR_DEFAULT in self.entities:
+            g.add((node, EMK.donor, self.entity_node(DONOR_DEFAULT, clause)))
+        for entity in fact.roles.involves:
+            if entity.type in ("PartnerCountry", "MemberState", "Agency"):
+                g.add((node, EMK.recipient, self.entity_node(entity.key, clause)))
+        self.link_roles(node, fact.roles, clause)
 
     # --- the letter's body ----------------------------------------------------------------------
 
@@ -362,19 +435,16 @@ class GraphWriter:
                 step = next(
                     (s for at, s in steps.items() if sentence.start <= at < sentence.end), None
                 )
-                node: URIRef | None = None
                 if step is not None:
-                    node = self.write_step(sentence, step.commitments, step.part_of, step.involves)
+                    node = self.write_step(sentence, step)
                     theme = self.area_themes.get(paragraph.area or "")
                     if theme is not None:
                         self.g.add((node, DCT.subject, theme))
-                else:
-                    unit = self.unit(sentence)
-                    for mention in unit.mentions:
-                        self.entity_node(mention.entity.key, sentence)
-                    self.write_events(None, sentence)
-                if node is None:
-                    self.write_money(None, sentence)
+                    continue
+                read = read_unit(self.text, sentence, self.letter.date, self.matcher, False)
+                for mention in self.matcher.find(self.text[sentence.start : sentence.end]):
+                    self.entity_node(mention.entity.key, sentence)
+                self.write_facts(None, read, "body")
 
     def body_sentences(self, paragraph: Paragraph) -> list[Span]:
         """The paragraph's sentences; an area heading ('Strengthening external borders:') is not
@@ -387,25 +457,32 @@ class GraphWriter:
             sentences[0] = Span(lead.end + skip, sentences[0].end)
         return sentences
 
-    def write_step(
-        self, sentence: Span, commitments: list[str], part_of: Span | None, involves: list[str]
-    ) -> URIRef:
-        text = self.text[sentence.start : sentence.end]
-        node = self.unique("action", text, "letter")
-        self.write_action(node, sentence, [])
-        for number in commitments:
+    def write_step(self, sentence: Span, step: Step) -> URIRef:
+        """A step the body reports: the annex action it restates (`same_as`), or its own."""
+        if step.same_as is not None:
+            node = self.action_at(step.same_as)
+            self.cite(node, sentence)
+            read = read_unit(self.text, sentence, self.letter.date, self.matcher, False)
+            self.link_roles(node, read.roles(), sentence)
+            self.write_facts(node, read, "body")
+        else:
+            text = self.text[sentence.start : sentence.end]
+            node = self.unique("action", text, "letter")
+            self.write_action(node, sentence, [], with_heading=False)
+        for number in step.commitments:
             self.g.add((node, EMK.implements, self.iri("commitment", number)))
-        if part_of is not None:
-            target = next(
-                (n for (s, e), n in self.action_of_span.items() if s <= part_of.start < e), None
-            )
-            if target is None:
-                raise ValueError(
-                    f"part_of quote is not an annex item: {self.text[part_of.start : part_of.end]!r}"
-                )
-            self.g.add((node, EMK.partOf, target))
-        self.link_keys(node, involves, EMK.involves, sentence)
+        if step.part_of is not None:
+            self.g.add((node, EMK.partOf, self.action_at(step.part_of)))
+        self.link_keys(node, step.involves, EMK.involves, sentence)
         return node
+
+    def action_at(self, quote: Span) -> URIRef:
+        target = next(
+            (n for (s, e), n in self.action_of_span.items() if s <= quote.start < e), None
+        )
+        if target is None:
+            raise ValueError(f"quote is not an annex item: {self.text[quote.start : quote.end]!r}")
+        return target
 
     # --- the letter's own lists: areas for immediate action, key goals ---------------------------
 
@@ -441,18 +518,22 @@ class GraphWriter:
         if self.curation is None:
             return
         for event in self.curation.events:
-            sentence = self.sentence_of(event.span)
-            found = [
-                d
-                for d in find_dates(self.text[sentence.start : sentence.end], self.letter.date)
-                if d.phrase == event.date_phrase
-            ]
-            if not found:
-                raise ValueError(f"curated event date {event.date_phrase!r} not in its sentence")
-            node = self.write_event(
-                None, event.span, event.label, _shift(found[0], sentence.start), []
+            # the event is read off its clause; curation names it and adds what the words imply
+            node = next(
+                (
+                    n
+                    for span, n in self.event_spans
+                    if span.start < event.span.end
+                    and event.span.start < span.end
+                    and (n, EMK.datePhrase, Literal(event.date_phrase)) in self.g
+                ),
+                None,
             )
-            self.link_mentions(node, self.unit(event.span).mentions, event.span)
+            if node is None:
+                raise ValueError(
+                    f"curated event {event.label!r}: no event dated {event.date_phrase!r} there"
+                )
+            self.g.set((node, RDFS.label, Literal(event.label, lang="en")))
             self.link_keys(node, event.involves, EMK.involves, event.span)
             self.link_keys(node, event.location, EMK.location, event.span)
             for span in event.also:
@@ -592,61 +673,6 @@ def _shift_money(mention: MoneyMention, offset: int) -> MoneyMention:
 def _first(text: str, words: str) -> Span:
     at = text.find(words)
     return Span(at, at + len(words))
-
-
-def _clauses(text: str, span: Span) -> list[Span]:
-    """Clauses of a span: split at ';' and at sentence ends, trimmed of spaces."""
-    out: list[Span] = []
-    for sentence in split_sentences(text, span):
-        start = sentence.start
-        chunk = text[sentence.start : sentence.end]
-        for piece in re.split(r"(?<=;)\s*", chunk):
-            at = text.find(piece, start, sentence.end)
-            if piece.strip() and at >= 0:
-                lead = len(piece) - len(piece.lstrip())
-                out.append(Span(at + lead, at + len(piece.rstrip())))
-                start = at + len(piece)
-    return out
-
-
-def _label(text: str, bold: list[str]) -> str:
-    """A short name for a step: its bold words if it has any, else its first words."""
-    if bold:
-        label = " … ".join(b.strip(" :,") for b in bold)
-    else:
-        label = re.split(r"(?<=[.;:])\s", text, maxsplit=1)[0]
-        words = label.split()
-        label = " ".join(words[:14]) + (" …" if len(words) > 14 else "")
-    label = label.rstrip(" .;:")
-    return label[:1].upper() + label[1:]
-
-
-def _event_label(text: str, clause: Span, mention: DateMention, dates: list[DateMention]) -> str:
-    """The clause's words around the date, without the date: 'Dublin Contact Committee took
-    stock of Roadmap implementation reviewing actions so far'."""
-    chunk = text[clause.start : clause.end]
-    earlier = [d.end for d in dates if d.end <= mention.start]
-    rel_from = (max(earlier) - clause.start) if earlier else 0
-    rel_start, rel_end = mention.start - clause.start, mention.end - clause.start
-    before = chunk[rel_from:rel_start]
-    before = re.sub(r"(?i)\b(on|in|from|at|between|of)\s*\(?\s*$", "", before).rstrip(" ,(")
-    parts = [p for p in re.split(r",\s+|:\s+", before) if p.strip()]
-    label = parts[-1] if parts else ""
-    after = chunk[rel_end:]
-    if not label.strip():
-        label = re.split(r"[,;.(]", after.lstrip(" ,"), maxsplit=1)[0]
-    elif len(label.split()) < 6 and not re.match(r"\s*\)?[,;.]", after):
-        label = f"{label} {re.split(r'[,;.(]', after, maxsplit=1)[0]}"
-    label = re.sub(r"\s*\([^)]*\)", "", label)
-    label = re.sub(
-        r"(?i)^\s*(on|and|following|after|ahead of|as set out at|during|at)\s+", "", label
-    )
-    if "(" in label and ")" not in label:
-        label = label[: label.index("(")]
-    label = label.strip(" ,.;:()")
-    words = label.split()
-    label = " ".join(words[:16]) + (" …" if len(words) > 16 else "")
-    return label[:1].upper() + label[1:] if label else mention.phrase
 
 
 def _decimal(value: Decimal) -> Literal:

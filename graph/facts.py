@@ -1,0 +1,298 @@
+"""Facts: what one clause reports — a happening, a sum, a count or a step — with its own
+participants, places, date and status.
+
+A unit of the letter (an annex bullet, a sentence of the body) is cut into clauses
+(`graph.clauses`); each clause is read on its own:
+
+- every date phrase that dates a happening gives an **event** (a date inside a sum's clause is the
+  sum's period, unless a verb of its own dates it: "signed March 2023", "for adoption by July");
+  several dates in one clause give several events, each with the words up to its date;
+- every amount of money gives a **sum**; "including €X", "of which", "(first €X disbursement"
+  make it part of the amount before it;
+- the clause's tense gives its **status** (or none, for a noun phrase that says nothing of it).
+
+Roles are read from the words, not from co-occurrence (FACTS.md, "Reading roles"): people,
+bodies and countries named are participants, nationality adjectives name people ("Italian and
+French Ministers" take part, Italy and France are not the place) unless they qualify a border
+("Bulgarian-Turkish border" is a place); "EU" is an actor only as the subject or agent of a verb
+("The EU will provide", "by the EU"), never as an adjective ("EU funds", "EU law"); countries and
+regions named are places. A heading ("Pakistan:") gives its places to every clause that names
+none of its own.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from graph.clauses import clauses, heading
+from graph.dates import (
+    COMPLETED_CUES,
+    DateMention,
+    find_dates,
+    status_of_interval,
+)
+from graph.gazetteer import Entity, Matcher, Mention
+from graph.letter import Span
+from graph.money import MoneyMention, find_amounts
+
+EU_ACTOR_AFTER = re.compile(
+    r"^\s+(will|should|shall|has|have|is|are|provides?|supports?|must|can|stands)\b"
+)
+BORDER_AFTER = re.compile(r"^(-\w+)*\s*(land |sea )?borders?\b|^-")
+PART_BEFORE = re.compile(r"(including|of which|first)\s*$|\(first\s*$", re.I)
+DATES_A_SUM = re.compile(
+    r"\b(signed|adopted|adoption by|launched|contracted|disbursed|disbursement)\s*(on|in|by)?\s*$"
+)
+PLANNED = re.compile(
+    r"\b(to be|will|shall|planned|planning|next|soon|upcoming|stands ready|to launch|to travel|"
+    r"need to|to take place|would)\b",
+    re.I,
+)
+ONGOING = re.compile(
+    r"\b(underway|ongoing|being|in preparation|continues?|continuing|consolidation phase|"
+    r"is advancing|monitoring|(is|are) \w+ing|currently|operational:)\b",
+    re.I,
+)
+
+
+@dataclass
+class Roles:
+    involves: list[Entity] = field(default_factory=list)
+    places: list[Entity] = field(default_factory=list)
+    refers: list[Entity] = field(default_factory=list)
+
+    def add(self, other: Roles) -> None:
+        for mine, theirs in (
+            (self.involves, other.involves),
+            (self.places, other.places),
+            (self.refers, other.refers),
+        ):
+            for entity in theirs:
+                if entity not in mine:
+                    mine.append(entity)
+
+
+@dataclass
+class Fact:
+    kind: str  # "event" | "sum"
+    span: Span  # its words: the clause, or the part of it up to its date
+    clause: Span
+    roles: Roles
+    date: DateMention | None = None  # events: the date phrase that dates it
+    dates: list[DateMention] = field(default_factory=list)  # sums: the period
+    amount: MoneyMention | None = None
+    part_of: MoneyMention | None = None  # sums: the amount it is part of
+    status: str | None = None
+
+
+@dataclass
+class Clause:
+    span: Span
+    roles: Roles
+    status: str | None  # None: the clause does not say (a bare noun phrase)
+    facts: list[Fact]
+
+
+@dataclass
+class Unit:
+    """A bullet or a sentence, read: its heading, its clauses and what they report."""
+
+    span: Span
+    heading: Span | None
+    heading_roles: Roles
+    clauses: list[Clause]
+
+    @property
+    def facts(self) -> list[Fact]:
+        return [f for c in self.clauses for f in c.facts]
+
+    def roles(self) -> Roles:
+        out = Roles()
+        out.add(self.heading_roles)
+        for clause in self.clauses:
+            out.add(clause.roles)
+        return out
+
+    def status(self, letter: date) -> str | None:
+        """Completed if all its facts are done, Planned if all are ahead, else Ongoing."""
+        said = [c.status for c in self.clauses if c.status] + [
+            f.status for f in self.facts if f.status
+        ]
+        if not said:
+            return None
+        if all(s == "Completed" for s in said):
+            return "Completed"
+        if all(s == "Planned" for s in said):
+            return "Planned"
+        return "Ongoing"
+
+
+def roles(text: str, mentions: list[Mention]) -> Roles:
+    """Who takes part and where, from the mentions of one clause and the words around them."""
+    out = Roles()
+    for mention in mentions:
+        entity = mention.entity
+        after = text[mention.end : mention.end + 40]
+        before = text[max(0, mention.start - 10) : mention.start]
+        if entity.type == "Policy":
+            _add(out.refers, entity)
+        elif entity.type == "Region":
+            _add(out.places, entity)
+        elif entity.key == "institution/european-union" and not (
+            EU_ACTOR_AFTER.match(after) or before.endswith("by the ")
+        ):
+            continue  # "EU funds", "EU law": an adjective, not an actor
+        elif entity.is_place:  # a country
+            if mention.by_adjective:
+                if BORDER_AFTER.match(after):
+                    _add(out.places, entity)
+                else:
+                    _add(out.involves, entity)
+            else:
+                _add(out.involves, entity)
+                _add(out.places, entity)
+        else:
+            _add(out.involves, entity)
+    return out
+
+
+def _add(items: list[Entity], entity: Entity) -> None:
+    if entity not in items:
+        items.append(entity)
+
+
+def clause_status(words: str, dates: list[DateMention], letter: date) -> str | None:
+    """The status a clause states, by its tense first, then by its dates; None if it says
+    nothing (a noun phrase without a verb or a date)."""
+    if ONGOING.search(words):
+        return "Ongoing"
+    if PLANNED.search(words):
+        return "Planned"
+    if COMPLETED_CUES.search(words):
+        return "Completed"
+    if dates:
+        return status_of_interval(min(d.first for d in dates), max(d.last for d in dates), letter)
+    return None
+
+
+def event_status(words: str, mention: DateMention, letter: date) -> str:
+    """A dated happening: done if its dates are past, ahead if they are to come; a date that
+    spans the letter's is read by the tense."""
+    if mention.last < letter:
+        return "Completed"
+    if mention.first > letter:
+        return "Planned"
+    return clause_status(words, [], letter) or status_of_interval(
+        mention.first, mention.last, letter
+    )
+
+
+def _shift_date(d: DateMention, offset: int) -> DateMention:
+    return DateMention(d.start + offset, d.end + offset, d.phrase, d.first, d.last, d.precision)
+
+
+def _shift_money(m: MoneyMention, offset: int) -> MoneyMention:
+    return MoneyMention(m.start + offset, m.end + offset, m.phrase, m.amount, m.qualifier)
+
+
+def read_unit(
+    text: str, span: Span, letter: date, matcher: Matcher, with_heading: bool = True
+) -> Unit:
+    head = heading(text, span) if with_heading else None
+    head_roles = Roles()
+    body = span
+    if head is not None:
+        head_text = text[head.start : head.end]
+        head_roles = roles(head_text, matcher.find(head_text))
+        rest = text[head.end : span.end]
+        body = Span(head.end + len(rest) - len(rest.lstrip(": ")), span.end)
+    read = [read_clause(text, c, letter, matcher, head_roles) for c in clauses(text, body, letter)]
+    return Unit(span, head, head_roles, read)
+
+
+def read_clause(
+    text: str, span: Span, letter: date, matcher: Matcher, context: Roles | None = None
+) -> Clause:
+    words = text[span.start : span.end]
+    mentions = matcher.find(words)
+    clause_roles = roles(words, mentions)
+    if context is not None and not clause_roles.places:
+        inherited = Roles(list(context.involves), list(context.places), [])
+        inherited.add(clause_roles)
+        clause_roles = inherited
+    dates = [_shift_date(d, span.start) for d in find_dates(words, letter)]
+    amounts = [_shift_money(a, span.start) for a in find_amounts(words)]
+    facts: list[Fact] = []
+
+    event_dates = [
+        d
+        for d in dates
+        if not amounts or DATES_A_SUM.search(text[max(span.start, d.start - 25) : d.start])
+    ]
+    subject_end = event_dates[0].start if event_dates else span.end
+    subject = [m for m in mentions if m.start + span.start < subject_end]
+    for i, d in enumerate(event_dates):
+        start = span.start if i == 0 else event_dates[i - 1].end
+        end = span.end if i == len(event_dates) - 1 else _close_paren(text, d.end, span.end)
+        if len(event_dates) == 1:
+            fact_roles = clause_roles
+        else:
+            own = [m for m in mentions if start <= m.start + span.start < end]
+            fact_roles = roles(words, _unique(subject + own))
+            if context is not None and not fact_roles.places:
+                fact_roles.add(Roles(list(context.involves), list(context.places), []))
+        segment = _trim(text, Span(start, end))
+        facts.append(
+            Fact(
+                "event",
+                segment,
+                span,
+                fact_roles,
+                date=d,
+                status=event_status(text[segment.start : segment.end], d, letter),
+            )
+        )
+
+    sum_dates = [d for d in dates if d not in event_dates]
+    previous: MoneyMention | None = None
+    for amount in amounts:
+        before = text[max(span.start, amount.start - 12) : amount.start]
+        part_of = previous if previous is not None and PART_BEFORE.search(before) else None
+        facts.append(
+            Fact(
+                "sum",
+                span,
+                span,
+                clause_roles,
+                dates=sum_dates,
+                amount=amount,
+                part_of=part_of,
+            )
+        )
+        previous = amount
+    status = clause_status(words, dates, letter)
+    return Clause(span, clause_roles, status, facts)
+
+
+def _close_paren(text: str, at: int, limit: int) -> int:
+    """Past a ')' that closes right after a date ('(27-28 February)')."""
+    return at + 1 if at < limit and text[at] == ")" else at
+
+
+def _trim(text: str, span: Span) -> Span:
+    words = text[span.start : span.end]
+    lead = len(words) - len(words.lstrip(" ,;:("))
+    tail = len(words) - len(words.rstrip(" ,;:."))
+    return Span(span.start + lead, span.end - tail)
+
+
+def _unique(mentions: list[Mention]) -> list[Mention]:
+    seen: set[tuple[int, int]] = set()
+    out = []
+    for m in mentions:
+        if (m.start, m.end) not in seen:
+            seen.add((m.start, m.end))
+            out.append(m)
+    return out

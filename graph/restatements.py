@@ -1,0 +1,78 @@
+"""The same fact twice: the letter's body reports what its annex lists.
+
+A fact of the body is the same as a fact of the annex (FACTS.md, "The same fact twice") when
+
+- both are events whose intervals are equal, or one lies inside the other and the wider is no
+  longer than a month ("this month" and "on 6-7 March", "next week" and "on 23 March"), and
+- they speak of the same thing: the policies they name meet, or (when either names none) they
+  share a participant or a place;
+
+or both are sums of the same amount whose places meet (or that both name no place).
+
+The annex is written first; a body fact that is the same as an annex fact becomes that node,
+with its own passage added. Facts of the same part of the letter are never merged: the annex's
+three adoptions of 14 March are three facts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from rdflib import URIRef
+
+LONGEST_CONTAINER = timedelta(days=31)
+
+
+@dataclass
+class Written:
+    kind: str  # "event" | "sum"
+    node: URIRef
+    origin: str  # "annex" | "body" | "commitment" (a deadline, never merged)
+    entities: frozenset[str]  # participants and places
+    places: frozenset[str]
+    refers: frozenset[str]
+    first: date | None = None
+    last: date | None = None
+    amount: Decimal | None = None
+
+
+def _same_time(a: Written, b: Written) -> bool:
+    if a.first is None or a.last is None or b.first is None or b.last is None:
+        return False
+    if (a.first, a.last) == (b.first, b.last):
+        return True
+    wide, narrow = (a, b) if (a.last - a.first) >= (b.last - b.first) else (b, a)
+    assert wide.first and wide.last and narrow.first and narrow.last
+    inside = wide.first <= narrow.first and narrow.last <= wide.last
+    return inside and wide.last - wide.first <= LONGEST_CONTAINER
+
+
+def _same_topic(a: Written, b: Written) -> bool:
+    if a.refers or b.refers:
+        return bool(a.refers & b.refers)
+    return bool(a.entities & b.entities)
+
+
+def same(a: Written, b: Written) -> bool:
+    if a.kind != b.kind or {a.origin, b.origin} != {"annex", "body"}:
+        return False
+    if a.kind == "event":
+        return _same_time(a, b) and _same_topic(a, b)
+    if a.amount is None or a.amount != b.amount:
+        return False
+    return (not a.places and not b.places) or bool(a.places & b.places)
+
+
+class Restatements:
+    def __init__(self) -> None:
+        self.written: list[Written] = []
+
+    def find(self, candidate: Written) -> Written | None:
+        """The fact already written that `candidate` restates, if exactly one is."""
+        found = [w for w in self.written if same(w, candidate)]
+        return found[0] if len(found) == 1 else None
+
+    def add(self, written: Written) -> None:
+        self.written.append(written)
