@@ -41,6 +41,10 @@ EU_ACTOR_AFTER = re.compile(
     r"^\s+(will|should|shall|has|have|is|are|provides?|supports?|must|can|stands)\b"
 )
 BORDER_AFTER = re.compile(r"^(-\w+)*\s*(land |sea )?borders?\b|^-")
+DEPENDENT = re.compile(
+    r"^(following|with|offering|including|leading|identifying|supporting|made|as|while|"
+    r"combined|building|stepping|to)\b"
+)
 PART_BEFORE = re.compile(r"(including|of which|first)\s*$|\(first\s*$", re.I)
 DATES_A_SUM = re.compile(
     r"\b(signed|adopted|adoption by|launched|contracted|disbursed|disbursement)\s*(on|in|by)?\s*$"
@@ -180,7 +184,9 @@ def clause_status(words: str, dates: list[DateMention], letter: date) -> str | N
 def event_status(words: str, mention: DateMention, letter: date) -> str:
     """A dated happening: done if its dates are past, ahead if they are to come; a date that
     spans the letter's is read by the tense."""
-    if mention.last < letter:
+    if mention.last < letter or (mention.precision == "day" and mention.last == letter):
+        if mention.last == letter and PLANNED.search(words):
+            return "Planned"
         return "Completed"
     if mention.first > letter:
         return "Planned"
@@ -208,8 +214,23 @@ def read_unit(
         head_roles = roles(head_text, matcher.find(head_text))
         rest = text[head.end : span.end]
         body = Span(head.end + len(rest) - len(rest.lstrip(": ")), span.end)
-    read = [read_clause(text, c, letter, matcher, head_roles) for c in clauses(text, body, letter)]
+    read: list[Clause] = []
+    for c in clauses(text, body, letter):
+        clause = read_clause(text, c, letter, matcher, head_roles)
+        if read and not _actors(clause.roles) and DEPENDENT.match(text[c.start : c.end]):
+            # "..., following discussions in its Management Board this month": a dependent
+            # clause without actors of its own is done by the subject of the one before
+            subject = Roles(_actors(read[-1].roles), [], [])
+            clause.roles.add(subject)
+            for fact in clause.facts:
+                if not _actors(fact.roles):
+                    fact.roles.add(subject)
+        read.append(clause)
     return Unit(span, head, head_roles, read)
+
+
+def _actors(roles: Roles) -> list[Entity]:
+    return [e for e in roles.involves if not e.is_place]
 
 
 def read_clause(
@@ -232,15 +253,16 @@ def read_clause(
         if not amounts or DATES_A_SUM.search(text[max(span.start, d.start - 25) : d.start])
     ]
     subject_end = event_dates[0].start if event_dates else span.end
-    subject = [m for m in mentions if m.start + span.start < subject_end]
+    subject = [m for m in mentions if m.start + span.start < subject_end and not m.entity.is_place]
     for i, d in enumerate(event_dates):
-        start = span.start if i == 0 else event_dates[i - 1].end
+        start = span.start if i == 0 else _close_paren(text, event_dates[i - 1].end, span.end)
         end = span.end if i == len(event_dates) - 1 else _close_paren(text, d.end, span.end)
         if len(event_dates) == 1:
             fact_roles = clause_roles
         else:
             own = [m for m in mentions if start <= m.start + span.start < end]
-            fact_roles = roles(words, _unique(subject + own))
+            has_actor = any(not m.entity.is_place and m.entity.type != "Policy" for m in own)
+            fact_roles = roles(words, own if has_actor else _unique(subject + own))
             if context is not None and not fact_roles.places:
                 fact_roles.add(Roles(list(context.involves), list(context.places), []))
         segment = _trim(text, Span(start, end))

@@ -18,7 +18,7 @@ from rdflib.namespace import RDF, RDFS, XSD
 
 from graph.curation import Curation, Quantity, Step
 from graph.dates import DateMention, find_dates, status_of, status_of_interval
-from graph.facts import Fact, Roles, read_unit
+from graph.facts import Fact, Roles, clause_status, read_unit
 from graph.facts import Unit as FactUnit
 from graph.gazetteer import Entity, Matcher, Mention
 from graph.labels import action_label, event_label, sum_label
@@ -227,6 +227,7 @@ class GraphWriter:
             if fact.kind == "event" and fact.date is not None:
                 # a date in a commitment is its deadline: "by Spring 2023", "in 2023"
                 event = self.write_event_fact(None, fact, "commitment", None)
+                g.set((event, RDFS.label, Literal(f"{title} — due {fact.date.phrase}", lang="en")))
                 g.add((node, EMK.hasEvent, event))
         for subject in self.subjects.get(commitment.number, []):
             g.add((node, DCT.subject, URIRef(subject.iri)))
@@ -562,7 +563,9 @@ class GraphWriter:
         last = max((d.last for d in dates), default=self.letter.date)
         g.add((node, SCHEMA.startDate, Literal(first, datatype=XSD.date)))
         g.add((node, SCHEMA.endDate, Literal(last, datatype=XSD.date)))
-        self.set_status(node, status_of_interval(first, last, self.letter.date))
+        words = self.text[container.start : container.end] if container else ""
+        status = clause_status(words, dates, self.letter.date)
+        self.set_status(node, status or status_of_interval(first, last, self.letter.date))
         self.cite(node, quantity.span)
         self.link_keys(node, quantity.location, EMK.location, quantity.span)
         self.link_keys(

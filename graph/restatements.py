@@ -72,7 +72,13 @@ class Restatements:
     def find(self, candidate: Written) -> Written | None:
         """The fact already written that `candidate` restates, if exactly one is."""
         found = [w for w in self.written if same(w, candidate)]
-        return found[0] if len(found) == 1 else None
+        exact = [w for w in found if (w.first, w.last) == (candidate.first, candidate.last)]
+        for group in (exact, found):
+            if len(group) == 1:
+                return group[0]
+            if group:
+                return None
+        return None
 
     def add(self, written: Written) -> None:
         self.written.append(written)
