@@ -148,6 +148,10 @@ def create_app(
         summary="The EU's migration commitments and their follow-up, as linked data",
         version="0.1.0",
         lifespan=lifespan,
+        # FastAPI's own pages load Swagger UI and ReDoc from a CDN: /docs is served from
+        # node_modules instead (api.routers.pages), and there is no /redoc
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.store = None

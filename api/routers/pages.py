@@ -1,11 +1,17 @@
-"""The pages around the data: landing page, ontology, shapes, VoID, dumps, timeline, editor.
+"""The pages around the data: the tracker, ontology, shapes, VoID, dumps, timeline, funding,
+editor, API documentation.
 
-- `/` says what this is and where to start;
+- `/`: the tracker of the commitments (actions by status, sums, next dated step), and where to
+  start;
 - `/ontology`, `/shapes`, `/void`: the files as Turtle (also for `*/*`), JSON-LD, N-Triples or
   RDF/XML by Accept (or `?format=`), and as a page for browsers;
 - `/dumps/{emkg.ttl|emkg.nt|emkg.jsonld}`: the built graph, those three names and no others;
-- `/timeline`: events and dated actions in date order, rendered here, no script;
-- `/assets/...`: this module's CSS and script, and YASGUI's built files from node_modules.
+- `/timeline`: events and dated actions drawn on a time axis (vis-timeline), and as a table;
+- `/funding`: the sums by place, by commitment and one by one (Chart.js), each counted once;
+- `/docs`: Swagger UI over `/openapi.json`;
+- `/assets/...`: this module's CSS and scripts, and the built files of the front-end libraries
+  npm installed into node_modules (YASGUI, Swagger UI, vis-timeline, Chart.js): a fixed list of
+  names per library, nothing else.
 
 The SPARQL router's `editor_page` calls `editor_html`: YASGUI with every canned query as an
 example tab when its files are there (`node_modules/@zazuko/yasgui/build`, or the folder named
@@ -14,11 +20,13 @@ by the `EMKG_YASGUI_DIR` environment variable), a plain form posting to /sparql 
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
@@ -34,13 +42,21 @@ from api.app import StoreDep
 from api.errors import ApiError
 from api.html import (
     ExampleQuery,
+    Fact,
+    FundingBar,
+    FundingItem,
+    FundingView,
     OntologyView,
     ShapeView,
+    StatusCount,
     TermView,
     TimelineRow,
+    TrackedCommitment,
+    docs_page,
     editor_page,
-    esc,
     form_editor_page,
+    format_dates,
+    funding_page,
     landing_page,
     local_href,
     ontology_page,
@@ -50,6 +66,8 @@ from api.html import (
 )
 from api.routers.resources import HTML, choose_representation, compact, internal_query
 from api.settings import PROJECT_ROOT, Settings, SettingsDep
+from api.stores import QueryStore, Rows
+from graph.namespaces import PREFIXES
 
 log = logging.getLogger("emkg.pages")
 
@@ -58,7 +76,8 @@ router = APIRouter(tags=["pages"])
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 SHAPES_FILE = PROJECT_ROOT / "shapes" / "emk-shapes.ttl"
 VOID_FILE = "void.ttl"
-DEFAULT_YASGUI_DIR = PROJECT_ROOT / "node_modules" / "@zazuko" / "yasgui" / "build"
+NODE_MODULES = PROJECT_ROOT / "node_modules"
+DEFAULT_YASGUI_DIR = NODE_MODULES / "@zazuko" / "yasgui" / "build"
 YASGUI_DIR_VARIABLE = "EMKG_YASGUI_DIR"
 
 RDF_OFFERS = [
@@ -79,9 +98,30 @@ DUMPS = {
     "emkg.nt": "application/n-triples",
     "emkg.jsonld": "application/ld+json",
 }
+JS = "text/javascript; charset=utf-8"
+CSS = "text/css; charset=utf-8"
 ASSETS = {
-    "site.css": "text/css; charset=utf-8",
-    "editor.js": "text/javascript; charset=utf-8",
+    "site.css": CSS,
+    "favicon.svg": "image/svg+xml",
+    "editor.js": JS,
+    "timeline.js": JS,
+    "funding.js": JS,
+    "docs.js": JS,
+}
+#: the files of each npm library that pages load: name served -> path under node_modules
+LIBRARIES: dict[str, dict[str, tuple[str, str]]] = {
+    "swagger-ui": {
+        "swagger-ui.css": ("swagger-ui-dist/swagger-ui.css", CSS),
+        "swagger-ui-bundle.js": ("swagger-ui-dist/swagger-ui-bundle.js", JS),
+    },
+    "vis-timeline": {
+        "vis-timeline-graph2d.min.js": (
+            "vis-timeline/standalone/umd/vis-timeline-graph2d.min.js",
+            JS,
+        ),
+        "vis-timeline-graph2d.min.css": ("vis-timeline/styles/vis-timeline-graph2d.min.css", CSS),
+    },
+    "chart.js": {"chart.umd.min.js": ("chart.js/dist/chart.umd.min.js", JS)},
 }
 YASGUI_FILES = {
     "yasgui.min.js": "text/javascript; charset=utf-8",
@@ -95,9 +135,96 @@ FORMAT_QUERY = Query(description="html, ttl, jsonld, nt or rdf; overrides Accept
 # ------------------------------------------------------------------------ landing page
 
 
-@router.get("/", summary="What this is, and where to start", response_class=HTMLResponse)
-async def landing(store: StoreDep) -> HTMLResponse:
-    return HTMLResponse(landing_page(store.triple_count, store.version))
+@router.get(
+    "/", summary="The tracker of the commitments, and where to start", response_class=HTMLResponse
+)
+async def landing(store: StoreDep, settings: SettingsDep) -> HTMLResponse:
+    statuses, funding, timeline_rows, letter = await asyncio.gather(
+        store.select(internal_query("commitment-tracker")),
+        store.select(internal_query("funding-by-commitment")),
+        store.select(internal_query("timeline-items")),
+        store.select(internal_query("letter-date")),
+    )
+    letter_date = _date(letter[0].get("date")) if letter else None
+    commitments, legend = tracker(statuses, funding, timeline_items(timeline_rows), letter_date)
+    html = landing_page(
+        commitments, legend, letter_date, store.triple_count, store.version, settings.base_iri
+    )
+    return HTMLResponse(html)
+
+
+def tracker(
+    statuses: Rows,
+    funding: Rows,
+    items: Sequence[TimelineRow],
+    letter_date: dt.date | None,
+) -> tuple[list[TrackedCommitment], list[tuple[str, str]]]:
+    """The commitments in number order, each with its actions by status, its sums counted
+    once, and its next dated step after the letter (or its last one, when none is later)."""
+    counts: dict[str, list[StatusCount]] = {}
+    facts: dict[str, tuple[str, str, str | None]] = {}
+    legend: dict[str, str] = {}
+    for row in statuses:
+        iri = str(row["commitment"])
+        facts.setdefault(
+            iri, (str(row["number"]), _text(row.get("label")) or iri, _text(row.get("title")))
+        )
+        counts.setdefault(iri, [])
+        actions = row.get("actions")
+        if isinstance(actions, int) and actions > 0:
+            status = _text(row.get("status"))
+            label = _text(row.get("statusLabel")) or (status or "no status").rsplit("#", 1)[-1]
+            counts[iri].append(StatusCount(status, label.lower(), actions))
+            if status:
+                legend[status] = label.lower()
+    money = {
+        str(row["commitment"]): (row.get("totalEUR"), row.get("instruments")) for row in funding
+    }
+    steps: dict[str, list[TimelineRow]] = {}
+    for item in items:
+        for iri, _number, _label in item.commitments:
+            steps.setdefault(iri, []).append(item)
+    tracked = []
+    for iri, (number, label, title) in facts.items():
+        total, instruments = money.get(iri, (None, 0))
+        next_item, past = _next_step(steps.get(iri, []), letter_date)
+        tracked.append(
+            TrackedCommitment(
+                iri=iri,
+                number=number,
+                label=label,
+                title=title,
+                counts=sorted(counts[iri], key=lambda c: _status_order(c.status)),
+                funding=Decimal(str(total)) if isinstance(total, Decimal | int) else None,
+                instruments=instruments if isinstance(instruments, int) else 0,
+                next_item=next_item,
+                next_is_past=past,
+            )
+        )
+    tracked.sort(key=lambda c: (int(c.number) if c.number.isdigit() else 10**6, c.number))
+    ordered = sorted(legend.items(), key=lambda pair: _status_order(pair[0]))
+    return tracked, [(iri.rsplit("#", 1)[-1].lower(), label) for iri, label in ordered]
+
+
+STATUS_ORDER = ("Completed", "Ongoing", "Planned")
+
+
+def _status_order(status: str | None) -> tuple[int, str]:
+    local = (status or "").rsplit("#", 1)[-1]
+    return (STATUS_ORDER.index(local) if local in STATUS_ORDER else len(STATUS_ORDER), local)
+
+
+def _next_step(
+    items: Sequence[TimelineRow], letter_date: dt.date | None
+) -> tuple[tuple[str, str, str] | None, bool]:
+    dated = sorted(
+        (i for i in items if i.start is not None), key=lambda i: (i.start, i.end or i.start)
+    )
+    if not dated:
+        return None, False
+    later = [i for i in dated if letter_date is None or (i.start and i.start >= letter_date)]
+    chosen, past = (later[0], False) if later else (dated[-1], True)
+    return (chosen.iri, chosen.label, format_dates(chosen.start, chosen.end)), past
 
 
 # ------------------------------------------------------------------------ ontology, shapes, VoID
@@ -162,7 +289,7 @@ async def void(
     if media_type == HTML:
         turtle = path.read_text(encoding="utf-8")
         facts = void_facts(_parsed(path, *_stamp(path)), settings)
-        return HTMLResponse(void_page(turtle, facts), headers={"Vary": "Accept"})
+        return HTMLResponse(void_page(turtle, facts, settings.base_iri), headers={"Vary": "Accept"})
     return _rdf_file(path, media_type)
 
 
@@ -321,11 +448,11 @@ def shape_views(graph: Graph) -> list[ShapeView]:
 # ------------------------------------------------------------------------ VoID as a page
 
 
-def void_facts(graph: Graph, settings: Settings) -> list[tuple[str, str]]:
+def void_facts(graph: Graph, settings: Settings) -> list[Fact]:
     dataset = next(graph.subjects(RDF.type, VOID.Dataset), None)
     if dataset is None:
         return []
-    facts: list[tuple[str, str]] = []
+    facts: list[Fact] = []
     for name, predicate in (
         ("Title", DCTERMS.title),
         ("Description", DCTERMS.description),
@@ -334,7 +461,7 @@ def void_facts(graph: Graph, settings: Settings) -> list[tuple[str, str]]:
     ):
         value = graph.value(dataset, predicate)
         if value is not None:
-            facts.append((name, esc(value)))
+            facts.append(Fact(name, text=str(value)))
     for name, predicate in (
         ("License", DCTERMS.license),
         ("Source", DCTERMS.source),
@@ -343,17 +470,14 @@ def void_facts(graph: Graph, settings: Settings) -> list[tuple[str, str]]:
         value = graph.value(dataset, predicate)
         if isinstance(value, URIRef):
             href = local_href(str(value), settings.base_iri)
-            facts.append((name, f'<a href="{esc(href)}">{esc(value)}</a>'))
+            facts.append(Fact(name, links=[(href, str(value))]))
     dumps = sorted(
         {str(d) for d in graph.objects(dataset, VOID.dataDump)}
         | {str(d) for d in graph.objects(dataset, DCAT.distribution)}
     )
     if dumps:
-        links = ", ".join(
-            f'<a href="{esc(local_href(dump, settings.base_iri))}">{esc(dump.rsplit("/", 1)[-1])}</a>'
-            for dump in dumps
-        )
-        facts.append(("Dumps", links))
+        links = [(local_href(dump, settings.base_iri), dump.rsplit("/", 1)[-1]) for dump in dumps]
+        facts.append(Fact("Dumps", links=links))
     return facts
 
 
@@ -380,34 +504,181 @@ async def dump(file: str, settings: SettingsDep) -> FileResponse:
 
 @router.get(
     "/timeline",
-    summary="Events and dated actions in date order (a page)",
+    summary="Events and dated actions on a time axis, and as a table (a page)",
     response_class=HTMLResponse,
 )
 async def timeline(store: StoreDep, settings: SettingsDep) -> HTMLResponse:
-    rows = await store.select(internal_query("timeline"))
-    entries = [
-        TimelineRow(
-            iri=str(row["resource"]),
-            kind=str(row["kind"]),
-            label=str(row["label"]),
-            start=_date(row.get("startDate")),
-            end=_date(row.get("endDate")),
-            date_phrase=str(row["datePhrase"]) if row.get("datePhrase") else None,
-            status=str(row["status"]) if row.get("status") else None,
-            commitments=_numbers(row.get("commitments")),
+    rows = await store.select(internal_query("timeline-items"))
+    return HTMLResponse(timeline_page(timeline_items(rows), settings.base_iri))
+
+
+def timeline_items(rows: Rows) -> list[TimelineRow]:
+    items = []
+    for row in rows:
+        status = _text(row.get("status"))
+        items.append(
+            TimelineRow(
+                iri=str(row["resource"]),
+                kind=str(row["kind"]),
+                label=str(row["label"]),
+                start=_date(row.get("startDate")),
+                end=_date(row.get("endDate")),
+                date_phrase=_text(row.get("datePhrase")),
+                status=(status, _text(row.get("statusLabel")) or status.rsplit("#", 1)[-1])
+                if status
+                else None,
+                commitments=sorted(
+                    (
+                        (p[0], p[1], p[2] if len(p) > 2 else p[1])
+                        for p in _lines(row.get("commitments"), 2)
+                    ),
+                    key=lambda c: (int(c[1]) if c[1].isdigit() else 10**6, c[1]),
+                ),
+                places=sorted(
+                    ((p[0], p[1]) for p in _lines(row.get("places"), 2)), key=lambda p: p[1]
+                ),
+            )
         )
-        for row in rows
-    ]
-    return HTMLResponse(timeline_page(entries, settings.base_iri))
+    return items
+
+
+def _lines(value: object, fields: int) -> list[list[str]]:
+    """The "IRI<TAB>text…" lines of a GROUP_CONCAT, each with at least `fields` parts."""
+    found = []
+    for line in str(value or "").split("\n"):
+        parts = line.split("\t")
+        if len(parts) >= fields and parts[0]:
+            found.append(parts)
+    return found
 
 
 def _date(value: object) -> dt.date | None:
-    return value if isinstance(value, dt.date) else None
+    return value if isinstance(value, dt.date) and not isinstance(value, dt.datetime) else None
 
 
-def _numbers(value: object) -> list[str]:
-    numbers = {part for part in str(value or "").split() if part.isdigit()}
-    return sorted(numbers, key=int)
+def _text(value: object) -> str | None:
+    return None if value is None or value == "" else str(value)
+
+
+# ------------------------------------------------------------------------ funding
+
+
+@router.get(
+    "/funding",
+    summary="The sums of money by place, by commitment and one by one, each counted once (a page)",
+    response_class=HTMLResponse,
+)
+async def funding(store: StoreDep, settings: SettingsDep) -> HTMLResponse:
+    return HTMLResponse(funding_page(await funding_view(store), settings.base_iri))
+
+
+async def funding_view(store: QueryStore) -> FundingView:
+    """The figures of /funding. By place and in total they are the canned queries' own
+    (`funding-by-country`, `funding-total`), so the page and the API cannot disagree."""
+    from api.catalogue import default_catalogue
+
+    catalogue = default_catalogue()
+    by_country, total, by_commitment, instruments = await asyncio.gather(
+        _canned(store, catalogue.get("funding-by-country")),
+        _canned(store, catalogue.get("funding-total")),
+        store.select(internal_query("funding-by-commitment")),
+        store.select(internal_query("funding-instruments")),
+    )
+    whole = total[0] if total else {}
+    return FundingView(
+        total=_decimal(whole.get("totalEUR")),
+        counted=_int(whole.get("instruments")),
+        components=_int(whole.get("components")),
+        by_place=[
+            FundingBar(
+                iri=str(row["place"]),
+                label=str(row.get("placeLabel") or row["place"]),
+                kind=_words(_text(row.get("placeType"))),
+                total=_decimal(row.get("totalEUR")) or Decimal(0),
+                instruments=_int(row.get("instruments")) or 0,
+            )
+            for row in by_country
+        ],
+        by_commitment=sorted(
+            (
+                FundingBar(
+                    iri=str(row["commitment"]),
+                    label=str(row.get("label") or row["number"]),
+                    kind=None,
+                    total=_decimal(row.get("totalEUR")) or Decimal(0),
+                    instruments=_int(row.get("instruments")) or 0,
+                )
+                for row in by_commitment
+            ),
+            key=lambda bar: -bar.total,
+        ),
+        instruments=_nested(
+            [
+                FundingItem(
+                    iri=str(row["money"]),
+                    label=str(row.get("label") or row["money"]),
+                    amount=_decimal(row.get("amountEUR")) or Decimal(0),
+                    phrase=_text(row.get("amountPhrase")),
+                    part_of=(str(row["partOf"]), str(row.get("partOfLabel") or row["partOf"]))
+                    if row.get("partOf")
+                    else None,
+                    commitments=sorted(
+                        {(p[0], p[1]) for p in _lines(row.get("commitments"), 2)},
+                        key=lambda c: (int(c[1]) if c[1].isdigit() else 10**6, c[1]),
+                    ),
+                )
+                for row in instruments
+            ]
+        ),
+    )
+
+
+async def _canned(store: QueryStore, query: object) -> Rows:
+    from api.catalogue import CannedQuery
+
+    if not isinstance(query, CannedQuery):
+        raise ApiError(503, "a canned funding query the page needs is missing")
+    return await store.select(query.sparql, query.bind({}))
+
+
+def _nested(items: list[FundingItem]) -> list[FundingItem]:
+    """Largest first, each part right after the sum it is part of."""
+    parts: dict[str, list[FundingItem]] = {}
+    for item in items:
+        if item.part_of is not None:
+            parts.setdefault(item.part_of[0], []).append(item)
+    known = {item.iri for item in items}
+    ordered: list[FundingItem] = []
+
+    def add(item: FundingItem, depth: int) -> None:
+        ordered.append(item)
+        if depth < 10:
+            for part in parts.get(item.iri, []):
+                add(part, depth + 1)
+
+    for item in items:
+        if item.part_of is None or item.part_of[0] not in known:
+            add(item, 0)
+    return ordered
+
+
+def _decimal(value: object) -> Decimal | None:
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return Decimal(str(value))
+    return None
+
+
+def _int(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _words(name: str | None) -> str | None:
+    """`PartnerCountry` as `partner country`."""
+    if not name:
+        return None
+    return "".join(" " + ch.lower() if ch.isupper() else ch for ch in name).strip()
 
 
 # ------------------------------------------------------------------------ the query editor
@@ -427,8 +698,18 @@ def editor_html(endpoint: str) -> str:
     """The editor page for browsers at `endpoint` (see the module's docstring)."""
     examples = example_queries()
     if yasgui_available():
-        return editor_page(endpoint, examples, internal_query("editor-starter"))
+        return editor_page(endpoint, examples, internal_query("editor-starter"), editor_prefixes())
     return form_editor_page(endpoint, examples, internal_query("editor-starter"))
+
+
+def editor_prefixes() -> dict[str, str]:
+    """The prefixes answers are shown with: the graph's own (`id/agency/` as `agency:`), then
+    the vocabularies it uses."""
+    from graph.namespaces import BASE, KINDS
+
+    prefixes = {kind: f"{BASE}id/{kind}/" for kind in KINDS}
+    prefixes.update(PREFIXES)
+    return prefixes
 
 
 @dataclass(frozen=True, slots=True)
@@ -483,6 +764,12 @@ def _catalogue() -> list[_Catalogued]:
 # ------------------------------------------------------------------------ assets
 
 
+@router.get("/docs", include_in_schema=False)
+async def docs(request: Request) -> HTMLResponse:
+    """Swagger UI from node_modules (`swagger-ui-dist`): no file from another host."""
+    return HTMLResponse(docs_page(request.app.title, request.app.openapi_url or "/openapi.json"))
+
+
 @router.get("/assets/yasgui/{name}", include_in_schema=False)
 async def yasgui_asset(name: str) -> FileResponse:
     media_type = YASGUI_FILES.get(name)
@@ -490,6 +777,16 @@ async def yasgui_asset(name: str) -> FileResponse:
     if media_type is None or path is None or not path.is_file():
         raise ApiError(404, f"no asset named {name!r}")
     return FileResponse(path, media_type=media_type, headers=ASSET_CACHE)
+
+
+@router.get("/assets/{library}/{name}", include_in_schema=False)
+async def library_asset(library: str, name: str) -> FileResponse:
+    # only the listed names: a name from the request never becomes a path by itself
+    found = LIBRARIES.get(library, {}).get(name)
+    path = NODE_MODULES / found[0] if found is not None else None
+    if found is None or path is None or not path.is_file():
+        raise ApiError(404, f"no asset named {library}/{name}")
+    return FileResponse(path, media_type=found[1], headers=ASSET_CACHE)
 
 
 @router.get("/assets/{name}", include_in_schema=False)
@@ -500,4 +797,13 @@ async def asset(name: str) -> FileResponse:
     return FileResponse(STATIC_DIR / name, media_type=media_type, headers=ASSET_CACHE)
 
 
-__all__ = ["editor_html", "example_queries", "router", "yasgui_available", "yasgui_dir"]
+__all__ = [
+    "editor_html",
+    "example_queries",
+    "funding_view",
+    "router",
+    "timeline_items",
+    "tracker",
+    "yasgui_available",
+    "yasgui_dir",
+]

@@ -1,10 +1,12 @@
 """/queries: the catalogue of canned queries, and running one with checked parameters.
 
 `GET /queries` lists every query of `queries/*.rq` (see `api.catalogue`) with a link that runs
-it on its examples. `GET /queries/{name}?param=…` binds the parameters as RDF terms and answers
+it on its examples: JSON for programs, a page with a form per query for browsers (an Accept
+that prefers `text/html`, or `format=html`). `GET /queries/{name}?param=…` binds the parameters as RDF terms and answers
 JSON `{"query", "parameters", "columns", "rows", "count", "total", "limit", "offset"}` by
 default, CSV for `Accept: text/csv`, SPARQL JSON for `Accept: application/sparql-results+json`
-(or `format=json|csv|sparql`). Columns named `_…` carry the bound parameters inside the query
+(or `format=json|csv|sparql`), and for a browser a page with the query's form and the answer
+as a table (`format=html`). Columns named `_…` carry the bound parameters inside the query
 and are left out of every answer.
 
 Pages: `limit` (default 100, at most 1000) and `offset`. The whole answer is run once per graph
@@ -26,13 +28,15 @@ from typing import Annotated
 
 import orjson
 from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.responses import HTMLResponse
 
 from api.app import StoreDep
 from api.catalogue import CannedQuery, ParameterError, Term, default_catalogue
 from api.disconnect import unless_client_leaves
 from api.errors import ApiError, bad_parameter, not_acceptable
+from api.html import FormField, QueryAnswer, QueryCard, queries_page, query_page
 from api.negotiation import negotiate
-from api.stores import Rows
+from api.stores import QueryStore, Rows
 
 router = APIRouter(tags=["canned queries"])
 
@@ -46,8 +50,17 @@ CatalogueDep = Annotated[dict[str, CannedQuery], Depends(_catalogue)]
 JSON = "application/json"
 CSV = "text/csv"
 SPARQL_JSON = "application/sparql-results+json"
-OFFERS = [JSON, CSV, SPARQL_JSON]
-FORMAT_NAMES = {"json": JSON, "csv": CSV, "sparql": SPARQL_JSON, "srj": SPARQL_JSON}
+HTML = "text/html"
+OFFERS = [JSON, CSV, SPARQL_JSON, HTML]
+LIST_OFFERS = [JSON, HTML]
+FORMAT_NAMES = {
+    "json": JSON,
+    "csv": CSV,
+    "sparql": SPARQL_JSON,
+    "srj": SPARQL_JSON,
+    "html": HTML,
+}
+ALIASES = {"application/xhtml+xml": HTML}
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
 MAX_OFFSET = 1_000_000
@@ -57,8 +70,28 @@ PAGING = frozenset({"limit", "offset", "format"})
 default_catalogue()
 
 
-@router.get("/queries", summary="The catalogue of canned queries")
-async def list_queries(request: Request, catalogue: CatalogueDep) -> dict[str, object]:
+@router.get(
+    "/queries",
+    summary="The catalogue of canned queries",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "the queries: JSON, or a page with a form per query for browsers",
+            "content": {JSON: {}, HTML: {}},
+        },
+        406: {"description": "no acceptable media type"},
+    },
+)
+async def list_queries(
+    request: Request,
+    catalogue: CatalogueDep,
+    output: Annotated[str | None, Query(alias="format", description="json or html")] = None,
+) -> Response:
+    media_type = _media_type(request.headers.get("accept"), output, LIST_OFFERS)
+    headers = {"Vary": "Accept"}
+    if media_type == HTML:
+        cards = [query_card(query, query.example) for query in catalogue.values()]
+        return HTMLResponse(queries_page(cards, _base_iri(request)), headers=headers)
     queries = []
     for query in catalogue.values():
         described = query.as_dict()
@@ -69,7 +102,8 @@ async def list_queries(request: Request, catalogue: CatalogueDep) -> dict[str, o
             )
         )
         queries.append(described)
-    return {"count": len(queries), "queries": queries}
+    body = orjson.dumps({"count": len(queries), "queries": queries})
+    return Response(body, media_type=JSON, headers=headers)
 
 
 @router.get(
@@ -80,7 +114,7 @@ async def list_queries(request: Request, catalogue: CatalogueDep) -> dict[str, o
     responses={
         200: {
             "description": "the answer",
-            "content": {JSON: {}, CSV: {}, SPARQL_JSON: {}},
+            "content": {JSON: {}, CSV: {}, SPARQL_JSON: {}, HTML: {}},
         },
         404: {"description": "no canned query of that name (with suggestions)"},
         406: {"description": "no acceptable media type"},
@@ -94,12 +128,16 @@ async def run_canned_query(
     catalogue: CatalogueDep,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
-    output: Annotated[str | None, Query(alias="format", description="json, csv or sparql")] = None,
+    output: Annotated[
+        str | None, Query(alias="format", description="json, csv, sparql or html")
+    ] = None,
 ) -> Response:
     query = catalogue.get(name)
     if query is None:
         raise unknown_query(name, catalogue)
-    media_type = _media_type(request.headers.get("accept"), output)
+    media_type = _media_type(request.headers.get("accept"), output, OFFERS)
+    if media_type == HTML:
+        return await answer_page(query, request, store, limit, offset)
     bound = bind_request(query, request)
     # the whole answer, cached per graph version: it gives the total and, mostly, the page too
     whole = await unless_client_leaves(request, store.select(query.sparql, bound))
@@ -175,18 +213,94 @@ def _refused(query: CannedQuery, error: ParameterError) -> ApiError:
     return bad_parameter(str(error), detail)
 
 
-def _media_type(accept: str | None, format_name: str | None) -> str:
+def _media_type(accept: str | None, format_name: str | None, offers: list[str]) -> str:
     if format_name:
         chosen = FORMAT_NAMES.get(format_name.strip().lower())
-        if chosen is None:
-            raise bad_parameter(
-                f"unknown format {format_name[:40]!r}", {"known": sorted(FORMAT_NAMES)}
-            )
+        if chosen is None or chosen not in offers:
+            known = sorted(name for name, media in FORMAT_NAMES.items() if media in offers)
+            raise bad_parameter(f"unknown format {format_name[:40]!r}", {"known": known})
         return chosen
-    media_type = negotiate(accept, OFFERS)
+    # JSON comes first: a client that names no type, or `*/*`, is a program
+    media_type = negotiate(accept, offers, ALIASES)
     if media_type is None:
-        raise not_acceptable(OFFERS)
+        raise not_acceptable(offers)
     return media_type
+
+
+# ------------------------------------------------------------------ pages for people
+
+
+def query_card(query: CannedQuery, values: Mapping[str, str]) -> QueryCard:
+    """A query with its form: one typed field per parameter, holding `values`."""
+    from api.catalogue import COMMITMENTS, STATUSES
+
+    fields = []
+    for parameter in query.parameters:
+        choices: list[str] = []
+        if parameter.type == "status":
+            choices = list(STATUSES)
+        elif parameter.type == "commitment":
+            choices = [str(number) for number in COMMITMENTS]
+        fields.append(
+            FormField(
+                name=parameter.name,
+                type=parameter.type,
+                required=parameter.required,
+                description=parameter.description,
+                value=values.get(parameter.name, ""),
+                choices=choices,
+            )
+        )
+    return QueryCard(query.name, query.summary, query.description, list(query.tags), fields)
+
+
+async def answer_page(
+    query: CannedQuery, request: Request, store: QueryStore, limit: int, offset: int
+) -> HTMLResponse:
+    """The query's form with the request's values, and its answer as a table; a value the
+    query refuses is shown on the page with status 422."""
+    headers = {"Vary": "Accept"}
+    given = {key: value for key, value in request.query_params.items() if key not in PAGING}
+    shown = given if given else query.example
+    card = query_card(query, shown)
+    base_iri = _base_iri(request)
+    if not given and any(parameter.required for parameter in query.parameters):
+        # a browser arriving without values: the form, filled with the examples, to run
+        return HTMLResponse(query_page(card, None, None, base_iri), headers=headers)
+    try:
+        bound = bind_request(query, request)
+    except ApiError as error:
+        html = query_page(card, None, error.error, base_iri)
+        return HTMLResponse(html, status_code=error.status, headers=headers)
+    whole = await unless_client_leaves(request, store.select(query.sparql, bound))
+    total = None if whole.truncated else len(whole)
+    rows = whole[offset : offset + limit]
+    columns = visible(whole.columns)
+
+    more = offset + limit < len(whole)
+    answer = QueryAnswer(
+        columns=columns,
+        rows=[{c: row.get(c) for c in columns} for row in rows],
+        total=total,
+        limit=limit,
+        offset=offset,
+        csv_href=_local(request, format="csv"),
+        json_href=_local(request, format="json"),
+        next_href=_local(request, offset=offset + limit) if more else None,
+        prev_href=_local(request, offset=max(0, offset - limit)) if offset > 0 else None,
+    )
+    return HTMLResponse(query_page(card, answer, None, base_iri), headers=headers)
+
+
+def _local(request: Request, **changes: object) -> str:
+    """This request's path and query with `changes`, as a link on this server."""
+    url = request.url.include_query_params(**changes)
+    return f"{url.path}?{url.query}" if url.query else url.path
+
+
+def _base_iri(request: Request) -> str:
+    settings = getattr(request.app.state, "settings", None)
+    return str(getattr(settings, "base_iri", "https://w3id.org/eu-migration-kg/"))
 
 
 # ------------------------------------------------------------------ counting and paging

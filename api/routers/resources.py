@@ -4,8 +4,10 @@ The server stands for the base IRI: `/id/agency/frontex` here is
 `https://w3id.org/eu-migration-kg/id/agency/frontex` (`settings.base_iri`). What comes back
 depends on Accept (RFC 9110 q-values), or on `?format=` for links a browser can follow:
 
-- `text/html` (browsers): a page for people, with the resource's summary, links both ways,
-  its source passages highlighted in their context, and links to other EU open data;
+- `text/html` (browsers): a page for people: first what the resource is (its summary, its own
+  links, links to other EU open data), then what concerns it, grouped by kind in date order,
+  each node once with its dates, status and roles (a commitment lists its actions in the
+  letter's order), then its source passages highlighted in their context, folded;
 - `text/turtle`, `application/ld+json`, `application/n-triples`, `application/rdf+xml`: its
   description (its own statements, the statements pointing at it, the labels of both ends);
 - `text/plain`, for the document only: the stored text that passages' offsets index, byte
@@ -19,6 +21,7 @@ is a 404 before the store is asked; so is an IRI the graph says nothing about.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import hashlib
 import json
 import re
@@ -36,7 +39,10 @@ from rdflib import URIRef
 from api.app import StoreDep
 from api.errors import ApiError, bad_parameter, not_acceptable
 from api.html import (
+    LinkGroup,
     PassageView,
+    Related,
+    RelatedGroup,
     ResourceView,
     Statement,
     Summary,
@@ -248,12 +254,12 @@ async def resource_view(
 ) -> ResourceView | None:
     """What the resource page shows, from three queries run side by side; None if unknown."""
     bound = {"_iri": URIRef(iri)}
-    outgoing, incoming, passages = await asyncio.gather(
+    outgoing, passages, related = await asyncio.gather(
         store.select(internal_query("resource-outgoing"), bound),
-        store.select(internal_query("resource-incoming"), bound),
         store.select(internal_query("resource-passages"), bound),
+        store.select(internal_query("resource-related"), bound),
     )
-    if not outgoing and not incoming:
+    if not outgoing and not related:
         return None
     statements = [_outgoing(row) for row in outgoing]
     links = [s for s in statements if s.is_iri and s.property not in SUMMARISED | EXTERNAL_LINKS]
@@ -266,16 +272,135 @@ async def resource_view(
     representations = [
         (media, f"{path}?format={_format_name(media)}") for media in offers if media != HTML
     ]
+    is_commitment = any(
+        str(row["property"]) == RDF + "type" and str(row["value"]) == EMK + "Commitment"
+        for row in outgoing
+    )
+    nodes = related_nodes(related)
+    actions: list[Related] = []
+    if is_commitment:
+        actions = sorted(
+            (node for node in nodes if IMPLEMENTS_LABEL in node.roles),
+            key=lambda node: (node.position is None, node.position or 0, node.label),
+        )
+        nodes = [node for node in nodes if IMPLEMENTS_LABEL not in node.roles]
     return ResourceView(
         iri=iri,
         summary=summarise(iri, outgoing),
-        links=links,
-        incoming=[_incoming(row) for row in incoming],
+        links=link_groups(links),
+        actions=actions,
+        related=related_groups(nodes),
         others=others,
         external=external,
         passages=passage_views(passages, settings.graph_dir),
         representations=representations,
     )
+
+
+IMPLEMENTS_LABEL = "implements"
+#: the kinds of related nodes in the order their groups come; others follow by name
+KIND_ORDER = (
+    "Commitment",
+    "Action",
+    "Event",
+    "FundingInstrument",
+    "Agency",
+    "Institution",
+    "Person",
+    "PartnerCountry",
+    "MemberState",
+    "Region",
+    "Policy",
+    "Theme",
+)
+
+
+def link_groups(statements: Sequence[Statement]) -> list[LinkGroup]:
+    """The resource's own links, one group per property, each target once."""
+    groups: dict[str, LinkGroup] = {}
+    for statement in statements:
+        group = groups.setdefault(
+            statement.property, LinkGroup(statement.property, statement.property_label, [])
+        )
+        target = (statement.node, statement.node_label or statement.node)
+        if target not in group.targets:
+            group.targets.append(target)
+    return sorted(groups.values(), key=lambda group: group.property_label)
+
+
+def related_nodes(rows: Rows) -> list[Related]:
+    """Each node that points at the resource once, with every property it points through."""
+    nodes: dict[str, Related] = {}
+    for row in rows:
+        subject = str(row["subject"])
+        role = property_label(str(row["property"]), row.get("propertyLabel"))
+        known = nodes.get(subject)
+        if known is not None:
+            if role not in known.roles:
+                known.roles.append(role)
+            continue
+        kind = _text(row.get("kind"))
+        status = _text(row.get("status"))
+        start, end = row.get("startDate"), row.get("endDate")
+        amount, position = row.get("amountEUR"), row.get("position")
+        nodes[subject] = Related(
+            iri=subject,
+            label=_text(row.get("label")) or subject.rsplit("/", 1)[-1],
+            kind=kind,
+            kind_label=_text(row.get("kindLabel")) or (compact(kind) if kind else "Other"),
+            roles=[role],
+            start=start if isinstance(start, dt.date) else None,
+            end=end if isinstance(end, dt.date) else None,
+            status=(status, _text(row.get("statusLabel")) or compact(status)) if status else None,
+            notation=_text(row.get("notation")),
+            amount=Decimal(amount) if isinstance(amount, Decimal | int) else None,
+            position=position if isinstance(position, int) else None,
+        )
+    for node in nodes.values():
+        node.roles.sort()
+    return list(nodes.values())
+
+
+def related_groups(nodes: Sequence[Related]) -> list[RelatedGroup]:
+    """The nodes grouped by kind; in each group dated nodes first, in date order, then the
+    rest in the letter's order."""
+    groups: dict[str | None, list[Related]] = {}
+    for node in nodes:
+        groups.setdefault(node.kind, []).append(node)
+
+    def group_order(kind: str | None) -> tuple[int, str]:
+        local = (kind or "").rsplit("#", 1)[-1]
+        rank = KIND_ORDER.index(local) if local in KIND_ORDER else len(KIND_ORDER)
+        return rank, local
+
+    def node_order(node: Related) -> tuple[object, ...]:
+        number = int(node.notation) if node.notation and node.notation.isdigit() else None
+        return (
+            node.start is None,
+            node.start or dt.date.min,
+            node.end or dt.date.min,
+            number is None,
+            number or 0,
+            node.position is None,
+            node.position or 0,
+            node.label,
+        )
+
+    return [
+        RelatedGroup(kind, _plural(items[0].kind_label), sorted(items, key=node_order))
+        for kind, items in sorted(groups.items(), key=lambda pair: group_order(pair[0]))
+    ]
+
+
+def _plural(label: str) -> str:
+    """`Funding instruments`, `Agencies`, `People` for a class label."""
+    if label.endswith("Person") or label.endswith("person"):
+        return label[:-6] + ("People" if label[:-6] == "" else "people")
+    if label.endswith("y") and not label.endswith(("ay", "ey", "oy", "uy")):
+        return label[:-1] + "ies"
+    if label.endswith(("s", "x", "ch", "sh")):
+        return label + "es"
+    return label + "s"
 
 
 def summarise(iri: str, outgoing: Rows) -> Summary:
@@ -329,18 +454,6 @@ def _outgoing(row: dict[str, object]) -> Statement:
         node=format_value(row["value"]),
         node_label=_text(row.get("valueLabel")),
         is_iri=bool(row["isIri"]),
-    )
-
-
-def _incoming(row: dict[str, object]) -> Statement:
-    prop = str(row["property"])
-    return Statement(
-        property=prop,
-        property_label=property_label(prop, row.get("propertyLabel")),
-        node=str(row["subject"]),
-        node_label=_text(row.get("subjectLabel")),
-        is_iri=True,
-        kind=_text(row.get("subjectKind")),
     )
 
 
