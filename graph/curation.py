@@ -27,7 +27,7 @@ class Step:
     commitments: list[str]
     part_of: Span | None = None
     involves: list[str] = field(default_factory=list)
-    same_as: Span | None = None  # the annex item this body sentence restates
+    same_as: list[Span] = field(default_factory=list)  # the items this clause restates
 
 
 @dataclass
@@ -81,6 +81,7 @@ class Curation:
     quantities: list[Quantity]
     components: list[Component]
     themes: list[ThemeList] = field(default_factory=list)
+    substeps: list[Span] = field(default_factory=list)
 
 
 def locate(text: str, quote: str) -> Span:
@@ -113,7 +114,7 @@ def load_curation(text: str, path: Path = DATA / "curated.yaml") -> Curation:
             commitments=[str(n) for n in entry.get("commitments") or []],
             part_of=locate(text, entry["part_of"]) if entry.get("part_of") else None,
             involves=list(entry.get("involves") or []),
-            same_as=locate(text, entry["same_as"]) if entry.get("same_as") else None,
+            same_as=[locate(text, q) for q in entry.get("same_as") or []],
         )
         for entry in data.get("steps") or []
     ]
@@ -150,4 +151,5 @@ def load_curation(text: str, path: Path = DATA / "curated.yaml") -> Curation:
         )
         for entry in data.get("themes") or []
     ]
-    return Curation(steps, events, quantities, components, themes)
+    substeps = [locate(text, quote) for quote in data.get("substeps") or []]
+    return Curation(steps, events, quantities, components, themes, substeps)

@@ -16,9 +16,10 @@ from decimal import Decimal
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, XSD
 
+from graph.clauses import clauses
 from graph.curation import Curation, Quantity, Step
 from graph.dates import DateMention, find_dates, status_of, status_of_interval
-from graph.facts import Fact, Roles, clause_status, read_unit
+from graph.facts import Fact, Roles, clause_status, read_clause, read_unit
 from graph.facts import Unit as FactUnit
 from graph.gazetteer import Entity, Matcher, Mention
 from graph.labels import action_label, event_label, sum_label
@@ -430,22 +431,29 @@ class GraphWriter:
     # --- the letter's body ----------------------------------------------------------------------
 
     def write_body(self) -> None:
-        steps = {(s.span.start): s for s in (self.curation.steps if self.curation else [])}
+        steps = sorted(self.curation.steps if self.curation else [], key=lambda s: s.span.start)
         for paragraph in self.letter.paragraphs:
+            theme = self.area_themes.get(paragraph.area or "")
             for sentence in self.body_sentences(paragraph):
-                step = next(
-                    (s for at, s in steps.items() if sentence.start <= at < sentence.end), None
-                )
-                if step is not None:
-                    node = self.write_step(sentence, step)
-                    theme = self.area_themes.get(paragraph.area or "")
-                    if theme is not None:
-                        self.g.add((node, DCT.subject, theme))
-                    continue
-                read = read_unit(self.text, sentence, self.letter.date, self.matcher, False)
                 for mention in self.matcher.find(self.text[sentence.start : sentence.end]):
                     self.entity_node(mention.entity.key, sentence)
-                self.write_facts(None, read, "body")
+                covered_to = sentence.start
+                for clause in clauses(self.text, sentence, self.letter.date):
+                    here = [s for s in steps if clause.start <= s.span.start < clause.end]
+                    if not here:
+                        if clause.start >= covered_to:
+                            read = read_clause(self.text, clause, self.letter.date, self.matcher)
+                            self.write_facts(None, FactUnit(clause, None, Roles(), [read]), "body")
+                        continue
+                    for i, step in enumerate(here):
+                        start = clause.start if i == 0 else step.span.start
+                        end = here[i + 1].span.start if i + 1 < len(here) else clause.end
+                        end = max(end, min(step.span.end, sentence.end))
+                        span = _trim_span(self.text, Span(start, end))
+                        covered_to = max(covered_to, span.end)
+                        node = self.write_step(span, step)
+                        if theme is not None:
+                            self.g.add((node, DCT.subject, theme))
 
     def body_sentences(self, paragraph: Paragraph) -> list[Span]:
         """The paragraph's sentences; an area heading ('Strengthening external borders:') is not
@@ -458,29 +466,34 @@ class GraphWriter:
             sentences[0] = Span(lead.end + skip, sentences[0].end)
         return sentences
 
-    def write_step(self, sentence: Span, step: Step) -> URIRef:
-        """A step the body reports: the annex action it restates (`same_as`), or its own."""
-        if step.same_as is not None:
-            node = self.action_at(step.same_as)
-            self.cite(node, sentence)
-            read = read_unit(self.text, sentence, self.letter.date, self.matcher, False)
-            self.link_roles(node, read.roles(), sentence)
-            self.write_facts(node, read, "body")
+    def write_step(self, span: Span, step: Step) -> URIRef:
+        """A step the body reports: the action(s) it restates (`same_as`), or its own."""
+        read = read_unit(self.text, span, self.letter.date, self.matcher, False)
+        if step.same_as:
+            targets = [self.action_at(quote) for quote in step.same_as]
+            for node in targets:
+                self.cite(node, span)
+                self.link_roles(node, read.roles(), span)
+                self.link_keys(node, step.involves, EMK.involves, span)
+            self.write_facts(targets[0], read, "body")
+            node = targets[0]
         else:
-            text = self.text[sentence.start : sentence.end]
-            node = self.unique("action", text, "letter")
-            self.write_action(node, sentence, [], with_heading=False)
+            node = self.unique("action", self.text[span.start : span.end], "letter")
+            self.write_action(node, span, [], with_heading=False)
+            self.link_keys(node, step.involves, EMK.involves, span)
+            if not step.commitments:
+                self.g.add((node, DCT.isPartOf, self.document))
         for number in step.commitments:
             self.g.add((node, EMK.implements, self.iri("commitment", number)))
         if step.part_of is not None:
             self.g.add((node, EMK.partOf, self.action_at(step.part_of)))
-        self.link_keys(node, step.involves, EMK.involves, sentence)
         return node
 
     def action_at(self, quote: Span) -> URIRef:
-        target = next(
-            (n for (s, e), n in self.action_of_span.items() if s <= quote.start < e), None
-        )
+        containing = [
+            (e - s, n) for (s, e), n in self.action_of_span.items() if s <= quote.start < e
+        ]
+        target = min(containing)[1] if containing else None
         if target is None:
             raise ValueError(f"quote is not an annex item: {self.text[quote.start : quote.end]!r}")
         return target
@@ -682,3 +695,10 @@ def _decimal(value: Decimal) -> Literal:
     """An xsd:decimal in canonical form ('524.0'), so every serialisation writes the same term."""
     text = format(value, "f")
     return Literal(text if "." in text else text + ".0", datatype=XSD.decimal)
+
+
+def _trim_span(text: str, span: Span) -> Span:
+    words = text[span.start : span.end]
+    lead = len(words) - len(words.lstrip(" ,;–"))
+    tail = len(words) - len(words.rstrip(" ,;–"))
+    return Span(span.start + lead, span.end - tail)
