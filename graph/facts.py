@@ -204,10 +204,17 @@ def _shift_money(m: MoneyMention, offset: int) -> MoneyMention:
 
 
 def read_unit(
-    text: str, span: Span, letter: date, matcher: Matcher, with_heading: bool = True
+    text: str,
+    span: Span,
+    letter: date,
+    matcher: Matcher,
+    with_heading: bool = True,
+    context: Roles | None = None,
 ) -> Unit:
+    """A bullet or sentence, read clause by clause; `context` stands for a heading the span
+    lies under (a further sentence of a bullet)."""
     head = heading(text, span) if with_heading else None
-    head_roles = Roles()
+    head_roles = context or Roles()
     body = span
     if head is not None:
         head_text = text[head.start : head.end]

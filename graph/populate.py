@@ -245,7 +245,22 @@ class GraphWriter:
             words = self.text[item.span.start : item.span.end]
             node = self.unique("action", words, number or "annex")
             nodes[i] = node
-            self.write_action(node, item.span, item.bold)
+            subs = self.substeps(item)
+            main = Span(item.span.start, subs[0].start) if subs else item.span
+            self.write_action(node, main, item.bold)
+            if subs:
+                self.g.set((node, DCT.description, Literal(words, lang="en")))
+            for sub in subs:
+                sub_words = self.text[sub.start : sub.end]
+                sub_node = self.unique("action", sub_words, number or "annex")
+                self.write_action(
+                    sub_node, sub, [], with_heading=False, context=self.heading_roles(item.span)
+                )
+                self.g.add((sub_node, EMK.partOf, node))
+                if number is not None:
+                    self.g.add((sub_node, EMK.implements, self.iri("commitment", number)))
+                else:
+                    self.g.add((sub_node, DCT.isPartOf, self.document))
             if number is not None:
                 self.g.add((node, EMK.implements, self.iri("commitment", number)))
             else:
@@ -257,13 +272,18 @@ class GraphWriter:
     # --- actions, events, money -------------------------------------------------------------------
 
     def write_action(
-        self, node: URIRef, span: Span, bold: list[Span], with_heading: bool = True
+        self,
+        node: URIRef,
+        span: Span,
+        bold: list[Span],
+        with_heading: bool = True,
+        context: Roles | None = None,
     ) -> None:
         """An action and the facts its clauses report: events, sums; its own status and dates
         follow from them."""
         g = self.g
         text = self.text[span.start : span.end]
-        read = read_unit(self.text, span, self.letter.date, self.matcher, with_heading)
+        read = read_unit(self.text, span, self.letter.date, self.matcher, with_heading, context)
         g.add((node, RDF.type, EMK.Action))
         place = read.heading_roles.places[0].label if read.heading_roles.places else None
         first = read.clauses[0].span if read.clauses else span
@@ -286,6 +306,34 @@ class GraphWriter:
         status = read.status(self.letter.date) or status_of(text, [], self.letter.date)
         self.set_status(node, status)
         self.write_facts(node, read, "body" if self.in_body(span) else "annex")
+
+    def heading_roles(self, span: Span) -> Roles:
+        return read_unit(self.text, span, self.letter.date, self.matcher).heading_roles
+
+    def substeps(self, item: Item) -> list[Span]:
+        """Parts of a bullet that report a step of their own: a further sentence that starts a
+        new subject ("Actions to support the purchase of equipment ... to be launched in April
+        2023") unless the bullet is about one country (its heading names a place) or the
+        sentence refers back ("The transfers ...") or only gives a sum; and curated clauses."""
+        span = item.span
+        starts: list[int] = []
+        head = self.heading_roles(span)
+        if not head.places:
+            for sentence in split_sentences(self.text, span)[1:]:
+                words = self.text[sentence.start : sentence.end]
+                if re.match(r"(The|This|These|It|They|Its)\b", words):
+                    continue
+                if find_amounts(words) and find_amounts(words)[0].start < 3:
+                    continue
+                starts.append(sentence.start)
+        for quote in self.curation.substeps if self.curation else []:
+            if span.start < quote.start < span.end:
+                starts.append(quote.start)
+        starts = sorted(set(starts))
+        if not starts:
+            return []
+        ends = [*starts[1:], span.end]
+        return [_trim_span(self.text, Span(a, b)) for a, b in zip(starts, ends, strict=True)]
 
     def in_body(self, span: Span) -> bool:
         return any(p.span.start <= span.start < p.span.end for p in self.letter.paragraphs)
