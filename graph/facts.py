@@ -46,9 +46,7 @@ DEPENDENT = re.compile(
     r"combined|building|stepping|to)\b"
 )
 PART_BEFORE = re.compile(r"(including|of which|first)\s*$|\(first\s*$", re.I)
-DATES_A_SUM = re.compile(
-    r"\b(signed|adopted|adoption by|launched|contracted|disbursed|disbursement)\s*(on|in|by)?\s*$"
-)
+HAPPENING = re.compile(r"\b(signed|adopted|adoption|launched|contracted|disbursed|met|visit\w*)\b")
 PLANNED = re.compile(
     r"\b(to be|will|shall|planned|planning|next|soon|upcoming|stands ready|to launch|to travel|"
     r"need to|to take place|would)\b",
@@ -56,7 +54,8 @@ PLANNED = re.compile(
 )
 ONGOING = re.compile(
     r"\b(underway|ongoing|being|in preparation|continues?|continuing|consolidation phase|"
-    r"is advancing|monitoring|(is|are) \w+ing|currently|operational:)\b",
+    r"is advancing|(is|are) \w+ing|currently|operational(?=:)|"
+    r"now(?!\s+(?:been|taken|\w+ed)\b))\b",
     re.I,
 )
 
@@ -119,18 +118,22 @@ class Unit:
             out.add(clause.roles)
         return out
 
-    def status(self, letter: date) -> str | None:
-        """Completed if all its facts are done, Planned if all are ahead, else Ongoing."""
-        said = [c.status for c in self.clauses if c.status] + [
+    def statuses(self) -> list[str]:
+        """What its clauses and facts say of their status (a noun phrase says nothing)."""
+        return [c.status for c in self.clauses if c.status] + [
             f.status for f in self.facts if f.status
         ]
-        if not said:
-            return None
-        if all(s == "Completed" for s in said):
-            return "Completed"
-        if all(s == "Planned" for s in said):
-            return "Planned"
-        return "Ongoing"
+
+
+def aggregate_status(said: list[str]) -> str | None:
+    """Completed if all its facts are done, Planned if all are ahead, else Ongoing."""
+    if not said:
+        return None
+    if all(s == "Completed" for s in said):
+        return "Completed"
+    if all(s == "Planned" for s in said):
+        return "Planned"
+    return "Ongoing"
 
 
 def roles(text: str, mentions: list[Mention]) -> Roles:
@@ -184,12 +187,10 @@ def clause_status(words: str, dates: list[DateMention], letter: date) -> str | N
 def event_status(words: str, mention: DateMention, letter: date) -> str:
     """A dated happening: done if its dates are past, ahead if they are to come; a date that
     spans the letter's is read by the tense."""
-    if mention.last < letter or (mention.precision == "day" and mention.last == letter):
-        if mention.last == letter and PLANNED.search(words):
-            return "Planned"
+    if mention.last < letter:
         return "Completed"
-    if mention.first > letter:
-        return "Planned"
+    if mention.first > letter or mention.phrase.startswith("by "):
+        return "Planned"  # to come, or a deadline ahead ("by end March")
     return clause_status(words, [], letter) or status_of_interval(
         mention.first, mention.last, letter
     )
@@ -254,10 +255,14 @@ def read_clause(
     amounts = [_shift_money(a, span.start) for a in find_amounts(words)]
     facts: list[Fact] = []
 
+    # in a clause with a sum, a date is the sum's period ("in 2023", "until 2025") unless the
+    # clause reports a happening on it ("On 1 March, ... signed", "for adoption by July")
+    happening = bool(HAPPENING.search(words))
     event_dates = [
         d
         for d in dates
-        if not amounts or DATES_A_SUM.search(text[max(span.start, d.start - 25) : d.start])
+        if not amounts
+        or (happening and (d.precision in ("day", "month") or d.phrase.startswith("by ")))
     ]
     subject_end = event_dates[0].start if event_dates else span.end
     subject = [m for m in mentions if m.start + span.start < subject_end and not m.entity.is_place]

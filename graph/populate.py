@@ -19,10 +19,10 @@ from rdflib.namespace import RDF, RDFS, XSD
 from graph.clauses import clauses
 from graph.curation import Curation, Quantity, Step
 from graph.dates import DateMention, find_dates, status_of, status_of_interval
-from graph.facts import Fact, Roles, clause_status, read_clause, read_unit
+from graph.facts import Fact, Roles, aggregate_status, clause_status, read_clause, read_unit
 from graph.facts import Unit as FactUnit
 from graph.gazetteer import Entity, Matcher, Mention
-from graph.labels import action_label, event_label, sum_label
+from graph.labels import action_label, event_label, names_only, sum_label
 from graph.letter import Commitment, Item, Letter, Paragraph, Span
 from graph.money import MoneyMention, find_amounts
 from graph.namespaces import BASE, DCT, EMK, FOAF, OA, PROV, SCHEMA, SKOS, resource, slugify
@@ -78,6 +78,8 @@ class GraphWriter:
         self.event_labels: set[str] = set()
         self.area_themes: dict[str, URIRef] = {}
         self.restatements = Restatements()
+        self.said: dict[URIRef, list[str]] = {}  # what each action's clauses say of its status
+        self.fallback_status: dict[URIRef, str] = {}
         self.event_spans: list[tuple[Span, URIRef]] = []
 
     # --- small pieces ---------------------------------------------------------------------------
@@ -227,6 +229,13 @@ class GraphWriter:
         for fact in read.facts:
             if fact.kind == "event" and fact.date is not None:
                 # a date in a commitment is its deadline: "by Spring 2023", "in 2023"
+                # a deadline is running while the letter's date lies in its window; a "by ..."
+                # deadline is ahead
+                fact.status = (
+                    "Planned"
+                    if fact.date.phrase.startswith("by ")
+                    else status_of_interval(fact.date.first, fact.date.last, self.letter.date)
+                )
                 event = self.write_event_fact(None, fact, "commitment", None)
                 g.set((event, RDFS.label, Literal(f"{title} — due {fact.date.phrase}", lang="en")))
                 g.add((node, EMK.hasEvent, event))
@@ -303,8 +312,8 @@ class GraphWriter:
         self.link_roles(node, read.roles(), span)
         dates = [f.date for f in read.facts if f.date is not None]
         self.set_dates(node, dates or [d for c in read.clauses for d in self.unit(c.span).dates])
-        status = read.status(self.letter.date) or status_of(text, [], self.letter.date)
-        self.set_status(node, status)
+        self.said[node] = read.statuses()
+        self.fallback_status[node] = status_of(text, [], self.letter.date)
         self.write_facts(node, read, "body" if self.in_body(span) else "annex")
 
     def heading_roles(self, span: Span) -> Roles:
@@ -317,8 +326,12 @@ class GraphWriter:
         sentence refers back ("The transfers ...") or only gives a sum; and curated clauses."""
         span = item.span
         starts: list[int] = []
-        head = self.heading_roles(span)
-        if not head.places:
+        head = read_unit(self.text, span, self.letter.date, self.matcher)
+        only_a_place = head.heading is not None and names_only(
+            self.text[head.heading.start : head.heading.end],
+            [n for e in head.heading_roles.places for n in (e.label, *e.aliases, *e.adjectives)],
+        )
+        if not only_a_place:
             for sentence in split_sentences(self.text, span)[1:]:
                 words = self.text[sentence.start : sentence.end]
                 if re.match(r"(The|This|These|It|They|Its)\b", words):
@@ -395,6 +408,10 @@ class GraphWriter:
         words = self.text[fact.span.start : fact.span.end]
         probe = self.written_as(fact, "event", origin, URIRef(""))
         same = self.restatements.find(probe)
+        if same is None and action is not None and origin == "body":
+            # within an action the body restates, an event of the same time is the same event
+            own = {e for e in g.objects(action, EMK.hasEvent) if isinstance(e, URIRef)}
+            same = self.restatements.find(probe, within=own)
         if same is not None:
             node = same.node
             self.cite(node, fact.span)
@@ -520,6 +537,7 @@ class GraphWriter:
         if step.same_as:
             targets = [self.action_at(quote) for quote in step.same_as]
             for node in targets:
+                self.said.setdefault(node, []).extend(read.statuses())
                 self.cite(node, span)
                 self.link_roles(node, read.roles(), span)
                 self.link_keys(node, step.involves, EMK.involves, span)
@@ -671,6 +689,13 @@ class GraphWriter:
 
     # --- entities ---------------------------------------------------------------------------------
 
+    def write_statuses(self) -> None:
+        """An action is Completed if all its facts are done, Planned if all are ahead, else
+        Ongoing; its restatements in the body count as its facts too."""
+        for node, said in self.said.items():
+            self.g.remove((node, EMK.status, None))
+            self.set_status(node, aggregate_status(said) or self.fallback_status[node])
+
     def write_entities(self) -> None:
         g = self.g
         for key in sorted(self.mentioned):
@@ -706,6 +731,7 @@ class GraphWriter:
         self.write_themes()
         self.write_body()
         self.write_curated()
+        self.write_statuses()
         self.write_entities()
         return self.g
 

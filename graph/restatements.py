@@ -49,8 +49,17 @@ def _same_time(a: Written, b: Written) -> bool:
     return inside and wide.last - wide.first <= LONGEST_CONTAINER
 
 
+def _covers(wide: Written, narrow: Written) -> bool:
+    """`wide`'s interval is `narrow`'s, or a window of at most a month around it."""
+    if None in (wide.first, wide.last, narrow.first, narrow.last):
+        return False
+    assert wide.first and wide.last and narrow.first and narrow.last
+    inside = wide.first <= narrow.first and narrow.last <= wide.last
+    return inside and wide.last - wide.first <= LONGEST_CONTAINER
+
+
 def _same_topic(a: Written, b: Written) -> bool:
-    if a.refers or b.refers:
+    if a.refers and b.refers:
         return bool(a.refers & b.refers)
     return bool(a.entities & b.entities)
 
@@ -69,9 +78,17 @@ class Restatements:
     def __init__(self) -> None:
         self.written: list[Written] = []
 
-    def find(self, candidate: Written) -> Written | None:
-        """The fact already written that `candidate` restates, if exactly one is."""
-        found = [w for w in self.written if same(w, candidate)]
+    def find(self, candidate: Written, within: set[URIRef] | None = None) -> Written | None:
+        """The fact already written that `candidate` restates, if exactly one is; `within`:
+        among these nodes (the events of the action a body clause restates), by time alone."""
+        if within is not None:
+            found = [
+                w
+                for w in self.written
+                if w.node in within and w.kind == candidate.kind and _covers(candidate, w)
+            ]
+        else:
+            found = [w for w in self.written if same(w, candidate)]
         exact = [w for w in found if (w.first, w.last) == (candidate.first, candidate.last)]
         for group in (exact, found):
             if len(group) == 1:
