@@ -17,6 +17,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, XSD
 
 from graph.clauses import clauses
+from graph.counts import find_counts
 from graph.curation import Curation, Quantity, Step
 from graph.dates import DateMention, find_dates, status_of, status_of_interval
 from graph.facts import Fact, Roles, aggregate_status, clause_status, read_clause, read_unit
@@ -384,7 +385,31 @@ class GraphWriter:
             else:
                 continue
             nodes.append(node)
+        self.write_counts(action, read, list(zip(read.facts, nodes, strict=False)))
         return nodes
+
+    def write_counts(
+        self, action: URIRef | None, read: FactUnit, written: list[tuple[Fact, URIRef]]
+    ) -> None:
+        """Each count goes to the event whose words hold it, else to the clause's sum, else to
+        the action; a node carries one count. Curated quantities are written by curation."""
+        curated = [q.span for q in self.curation.quantities] if self.curation else []
+        for clause in read.clauses:
+            words = self.text[clause.span.start : clause.span.end]
+            for count in find_counts(words, self.letter.date):
+                at = clause.span.start + count.start
+                if any(q.start <= at < q.end for q in curated):
+                    continue
+                holders = [
+                    n for f, n in written if f.kind == "event" and f.span.start <= at < f.span.end
+                ]
+                holders += [n for f, n in written if f.kind == "sum" and f.clause == clause.span]
+                holders += [action] if action is not None else []
+                for node in holders:
+                    if self.g.value(node, EMK.quantity) is None:
+                        self.g.add((node, EMK.quantity, _decimal(count.quantity)))
+                        self.g.add((node, EMK.unit, Literal(count.unit, lang="en")))
+                        break
 
     def written_as(self, fact: Fact, kind: str, origin: str, node: URIRef) -> Written:
         keys = frozenset(e.key for e in (*fact.roles.involves, *fact.roles.places))
