@@ -10,7 +10,8 @@
     url: element.getAttribute("data-openapi"),
     dom_id: "#swagger-ui",
     validatorUrl: null,
-    deepLinking: true,
+    // no deep links: they put a link inside each operation's button (nested controls)
+    deepLinking: false,
     docExpansion: "list",
     defaultModelsExpandDepth: 0,
     presets: [window.SwaggerUIBundle.presets.apis],

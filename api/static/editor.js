@@ -44,5 +44,56 @@
   } else if (first) {
     yasgui.selectTabId(first.getId());
   }
+  // YASGUI's own markup, mended for screen readers and keyboards: labels for its inputs,
+  // tabs that point only at panels that exist, scrolling areas that take the focus
+  function mend() {
+    var root = document.getElementById("yasgui");
+    root.querySelectorAll(".tabsList").forEach(function (list) {
+      Array.prototype.forEach.call(list.children, function (child) {
+        if (!child.querySelector("[role=tab]")) {
+          child.setAttribute("role", "none");
+          child.querySelectorAll("a, button").forEach(function (control) {
+            control.setAttribute("role", "tab");
+            if (!control.getAttribute("aria-label")) {
+              control.setAttribute("aria-label", control.textContent.trim() || "Add a tab");
+            }
+          });
+        }
+      });
+    });
+    root.querySelectorAll("[role=tab][aria-controls]").forEach(function (tab) {
+      if (!document.getElementById(tab.getAttribute("aria-controls"))) {
+        tab.removeAttribute("aria-controls");
+      }
+    });
+    root.querySelectorAll(".tabsList input").forEach(function (input) {
+      input.setAttribute("aria-label", "Tab name");
+    });
+    root.querySelectorAll("input.autocomplete, .controlbar input").forEach(function (input) {
+      input.setAttribute("aria-label", "SPARQL endpoint");
+    });
+    root.querySelectorAll(".CodeMirror textarea").forEach(function (area) {
+      area.setAttribute("aria-label", "SPARQL query");
+    });
+    root.querySelectorAll("textarea:not([aria-label]), input:not([aria-label]), select:not([aria-label])").forEach(function (field) {
+      field.setAttribute("aria-label", field.getAttribute("placeholder") || field.getAttribute("title") || field.name || "Editor setting");
+    });
+    root.querySelectorAll(".CodeMirror-scroll, .dataTables_scrollBody, .yasr_results").forEach(function (area) {
+      if (area.getAttribute("tabindex") !== "0") {
+        area.setAttribute("tabindex", "0");
+      }
+    });
+  }
+  var pending = false;
+  new MutationObserver(function () {
+    if (!pending) {
+      pending = true;
+      window.requestAnimationFrame(function () {
+        pending = false;
+        mend();
+      });
+    }
+  }).observe(document.getElementById("yasgui"), { childList: true, subtree: true });
+  mend();
   window.yasgui = yasgui;
 })();

@@ -68,6 +68,16 @@
     var last = Math.max.apply(null, starts);
     timeline.setWindow(new Date(first - 14 * DAY), new Date(last + 30 * DAY), { animation: false });
   }
+  // the chart's scrolling panels take the keyboard's focus, so that they scroll without a mouse
+  function focusable() {
+    container.querySelectorAll(".vis-panel, .vis-left, .vis-right, .vis-center").forEach(function (panel) {
+      if (!panel.hasAttribute("tabindex")) {
+        panel.setAttribute("tabindex", "0");
+      }
+    });
+  }
+  focusable();
+  timeline.on("changed", focusable);
   timeline.on("click", function (properties) {
     if (properties.item === null || properties.item === undefined) {
       return;

@@ -49,6 +49,21 @@ def hrefs(page: str) -> list[str]:
     return [html.unescape(href) for href in re.findall(r'href="([^"]+)"', page)]
 
 
+def script_data(page: str, element_id: str) -> object:
+    """The JSON a page hands its script in `<script type="application/json" id=…>`."""
+    match = re.search(
+        rf'<script type="application/json" id="{element_id}">(.*?)</script>', page, re.S
+    )
+    assert match is not None, element_id
+    return json.loads(match.group(1))
+
+
+def section(page: str, css_class: str) -> str:
+    match = re.search(rf'<section class="{css_class}".*?</section>', page, re.S)
+    assert match is not None, css_class
+    return match.group(0)
+
+
 # ------------------------------------------------------------------------ landing page
 
 
@@ -70,12 +85,63 @@ def test_landing_page_links_to_everything(site: TestClient) -> None:
         assert target in links, target
 
 
+PAGES = (
+    "/",
+    "/timeline",
+    "/funding",
+    "/queries",
+    "/queries/commitments",
+    "/ontology",
+    "/shapes",
+    "/void",
+    "/id/agency/frontex",
+    "/sparql",
+    "/docs",
+)
+
+
 def test_pages_use_no_external_assets(site: TestClient) -> None:
-    for path in ("/", "/timeline", "/ontology", "/id/agency/frontex", "/sparql"):
+    for path in PAGES:
         page = get_page(site, path)
-        for source in re.findall(r'(?:src|href)="([^"]+)"', page):
-            if re.search(r"\.(?:js|css)\b", source):
-                assert source.startswith("/assets/"), (path, source)
+        for source in re.findall(r'src="([^"]+)"', page):
+            assert source.startswith("/assets/"), (path, source)
+        for tag in re.findall(r"<link [^>]*>", page):
+            href = re.search(r'href="([^"]+)"', tag)
+            assert href is not None
+            if 'rel="alternate"' not in tag:
+                assert href.group(1).startswith("/assets/"), (path, tag)
+        # every script and stylesheet a page names is served here
+        for asset in re.findall(r'(?:src|href)="(/assets/[^"]+)"', page):
+            assert site.get(asset).status_code == 200, (path, asset)
+
+
+def test_docs_are_swagger_ui_served_here(site: TestClient) -> None:
+    page = get_page(site, "/docs")
+    assert '<script src="/assets/swagger-ui/swagger-ui-bundle.js"></script>' in page
+    assert 'data-openapi="/openapi.json"' in page
+    assert "cdn" not in page.lower()
+    assert site.get("/openapi.json").status_code == 200
+    assert site.get("/redoc").status_code == 404  # FastAPI's ReDoc page loads from a CDN
+
+
+def test_templates_escape_what_they_show() -> None:
+    from api.html import ResourceView, Summary, resource_page
+
+    hostile = '<script>alert("x")</script>'
+    view = ResourceView(
+        iri="https://w3id.org/eu-migration-kg/id/agency/x",
+        summary=Summary(label=hostile, kinds=[], description=hostile),
+        links=[],
+        actions=[],
+        related=[],
+        others=[],
+        external=[],
+        passages=[],
+        representations=[],
+    )
+    page = resource_page(view, "https://w3id.org/eu-migration-kg/")
+    assert hostile not in page
+    assert "&lt;script&gt;" in page
 
 
 def test_stylesheet_is_served(site: TestClient) -> None:
@@ -225,6 +291,11 @@ def test_dumps_are_served_with_their_media_types(
         "/assets/..%2Fhtml.py",
         "/assets/yasgui/..%2F..%2Fpackage.json",
         "/assets/yasgui/yasgui.esm.js",
+        "/assets/swagger-ui/package.json",
+        "/assets/swagger-ui/..%2F..%2Fpackage.json",
+        "/assets/vis-timeline/vis-timeline-graph2d.js",
+        "/assets/chart.js/chart.js",
+        "/assets/nothing/site.css",
     ],
 )
 def test_only_the_named_files_are_served(site: TestClient, path: str) -> None:
@@ -245,7 +316,11 @@ def test_timeline_lists_events_in_date_order(site: TestClient) -> None:
     links = hrefs(page)
     assert "/id/event/2023-03-16-dublin-contact-committee" in links
     assert any(link.startswith("/id/commitment/") for link in links)
-    assert "<script" not in page
+    # the drawing: vis-timeline from node_modules, fed with the same rows as JSON
+    assert '<script src="/assets/vis-timeline/vis-timeline-graph2d.min.js"></script>' in page
+    items = script_data(page, "timeline-data")
+    assert isinstance(items, list)
+    assert len(items) == len(starts)
 
 
 # ------------------------------------------------------------------------ the query editor
@@ -334,3 +409,119 @@ def test_editor_is_a_plain_form_without_yasgui(
     labels = [row["label"]["value"] for row in response.json()["results"]["bindings"]]
     assert "Frontex" in labels
     assert site.get("/assets/yasgui/yasgui.min.js").status_code == 404
+
+
+# ------------------------------------------------------------------------ the tracker
+
+
+def test_home_page_tracks_every_commitment(site: TestClient) -> None:
+    page = get_page(site, "/")
+    commitments = site.get("/queries/commitments").json()["rows"]
+    assert len(commitments) == 15
+    cards = re.findall(r'<li class="commitment" id="commitment-([^"]+)">(.*?)</li>', page, re.S)
+    assert [number for number, _ in cards] == [str(row["number"]) for row in commitments]
+    for (_number, card), row in zip(cards, commitments, strict=True):
+        assert row["commitment"].replace("https://w3id.org/eu-migration-kg", "") in hrefs(card)
+        for status in ("completed", "ongoing", "planned"):
+            shown = re.search(rf"(\d+) {status}<", card)
+            assert (int(shown.group(1)) if shown else 0) == row[status], (row["number"], status)
+        if row["actions"]:
+            assert 'class="bar"' in card
+    assert "Next" in page
+
+
+# ------------------------------------------------------------------------ funding
+
+
+def test_funding_counts_each_sum_once_like_the_canned_queries(site: TestClient) -> None:
+    page = get_page(site, "/funding")
+    charts = script_data(page, "funding-data")
+    assert isinstance(charts, dict)
+    total = site.get("/queries/funding-total").json()["rows"][0]
+    # the bars of "every sum" are the sums that are not parts: they add up to the canned total
+    assert sum(bar["total"] for bar in charts["sum"]) == total["totalEUR"]
+    assert len(charts["sum"]) == total["instruments"]
+    by_country = site.get("/queries/funding-by-country").json()["rows"]
+    assert [(bar["label"], bar["total"]) for bar in charts["place"]] == [
+        (row["placeLabel"], row["totalEUR"]) for row in by_country
+    ]
+    assert charts["commitment"]
+    for key in ("place", "commitment", "sum"):
+        for bar in charts[key]:
+            assert bar["href"].startswith("/id/"), bar
+            assert bar["href"] in hrefs(page)
+    assert '<script src="/assets/chart.js/chart.umd.min.js"></script>' in page
+    assert "not added again" in page  # the parts are shown, marked
+
+
+# ------------------------------------------------------------------------ /queries for people
+
+
+def test_queries_page_for_browsers_json_for_programs(site: TestClient) -> None:
+    for headers in ({}, {"accept": "*/*"}, {"accept": "application/json"}):
+        response = site.get("/queries", headers=headers)
+        assert response.headers["content-type"].startswith("application/json")
+        assert response.json()["count"] == len(canned_query_names())
+    page = get_page(site, "/queries")
+    forms = re.findall(r'<form class="query" method="get" action="([^"]+)"', page)
+    assert forms == [f"/queries/{name}" for name in canned_query_names()]
+    assert 'type="date"' in page  # typed inputs
+    assert 'value="2023-03-01"' in page  # prefilled with the examples
+    assert "/sparql#involving" in hrefs(page)
+    assert site.get("/queries?format=html").headers["content-type"].startswith("text/html")
+    assert site.get("/queries", headers={"accept": "image/png"}).status_code == 406
+    assert site.get("/queries?format=csv").status_code == 422
+
+
+def test_a_query_answers_as_a_table_in_a_browser(site: TestClient) -> None:
+    page = get_page(site, "/queries/commitment-actions?commitment=2&status=")
+    data = site.get("/queries/commitment-actions?commitment=2").json()
+    rows = re.findall(r"<tr>(.*?)</tr>", section(page, "answer"), re.S)
+    assert len(rows) == 1 + data["count"]  # the header, then a row each
+    links = hrefs(page)
+    assert "/queries/commitment-actions?commitment=2&status=&format=csv" in links
+    assert "/queries/commitment-actions?commitment=2&status=&format=json" in links
+    assert "/sparql#commitment-actions" in links
+    assert data["rows"][0]["action"].replace("https://w3id.org/eu-migration-kg", "") in links
+    # a bad value: the form again, the reason, 422
+    response = site.get(
+        "/queries/timeline?from=2023-03-01&to=tomorrow", headers={"accept": BROWSER}
+    )
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("text/html")
+    assert 'role="alert"' in response.text and "to" in response.text
+    # no values at all: the form, filled with the examples, ready to run
+    response = site.get("/queries/timeline", headers={"accept": BROWSER})
+    assert response.status_code == 200
+    assert 'value="2023-03-31"' in response.text and 'class="answer"' not in response.text
+
+
+# ------------------------------------------------------------------------ entity pages
+
+
+def test_entity_page_lists_each_related_item_once_with_roles(site: TestClient) -> None:
+    page = get_page(site, "/id/country/serbia")
+    related = section(page, "related")
+    items = re.findall(r'<li><span class="what"><a href="([^"]+)"', related)
+    assert items and len(items) == len(set(items))
+    headings = re.findall(r"<h3>(.*?) \(\d+\)</h3>", related)
+    assert headings[:1] == ["Commitments"] or "Actions" in headings
+    assert '<span class="tag role">location</span>' in related
+    assert '<span class="tag role">involves</span>' in related
+    # in date order within a group: dated first, earliest first
+    for group in re.findall(r'<ul class="related">(.*?)</ul>', related, re.S):
+        starts = re.findall(r'<span class="dates">([0-9-]{10})', group)
+        assert starts == sorted(starts)
+    # the passages come after, folded
+    assert page.index('class="related"') < page.index('<details class="passages"')
+
+
+def test_commitment_page_lists_actions_in_the_letters_order(site: TestClient) -> None:
+    page = get_page(site, "/id/commitment/2")
+    table = section(page, "actions")
+    shown = re.findall(r'<td><a href="(/id/action/[^"]+)"', table)
+    canned = site.get("/queries/commitment-actions?commitment=2&limit=1000").json()["rows"]
+    assert shown == [
+        row["action"].replace("https://w3id.org/eu-migration-kg", "") for row in canned
+    ]
+    assert table.count('class="status status-') == len(shown)

@@ -126,6 +126,9 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
         "--window-size=1280,900",
     ):
         options.add_argument(argument)
+    # the console and the network, for the tests that fail on a console error or on a request
+    # to another host (tests/browser/test_every_page.py)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
     driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
     driver.set_page_load_timeout(20)
     try:

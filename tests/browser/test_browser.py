@@ -1,5 +1,5 @@
 """The pages in a real browser: the YASGUI editor runs a query, a resource page marks its
-passages, the timeline lists events in order."""
+passages, the timeline lists events in order and draws them, /funding draws its charts."""
 
 from __future__ import annotations
 
@@ -52,6 +52,10 @@ def test_resource_page_marks_its_passages(browser: WebDriver, server: Server) ->
     browser.get(server.url + "/id/agency/frontex")
     heading = browser.find_element(By.TAG_NAME, "h1")
     assert heading.text == "Frontex"
+    # the passages come last, folded: open them
+    folded = browser.find_element(By.CSS_SELECTOR, "details.passages")
+    assert folded.get_attribute("open") is None
+    folded.find_element(By.TAG_NAME, "summary").click()
     marks = browser.find_elements(By.CSS_SELECTOR, "li.passage blockquote mark")
     assert marks
     assert any("Frontex" in mark.text for mark in marks)
@@ -74,3 +78,52 @@ def test_timeline_lists_the_dublin_contact_committee_in_order(
     dublin = [row for row in rows if "Dublin Contact Committee" in row.text]
     assert dublin
     assert dublin[0].find_element(By.CSS_SELECTOR, "td.dates").text.startswith("2023-03-16")
+
+
+def test_timeline_draws_the_events_coloured_by_status(browser: WebDriver, server: Server) -> None:
+    browser.get(server.url + "/timeline")
+    wait = WebDriverWait(browser, WAIT)
+    wait.until(lambda driver: driver.find_elements(By.CSS_SELECTOR, "#timeline .vis-item"))
+    rows = browser.find_elements(By.CSS_SELECTOR, "table.timeline tbody tr")
+    groups = browser.find_elements(By.CSS_SELECTOR, "#timeline .vis-label")
+    assert len(groups) > 3  # one per commitment
+    classes = " ".join(
+        item.get_attribute("class") or ""
+        for item in browser.find_elements(By.CSS_SELECTOR, "#timeline .vis-item")
+    )
+    assert "status-completed" in classes
+    assert "vis-range" in classes  # a vague date drawn as its interval
+    # grouped by country or region instead
+    browser.find_element(By.CSS_SELECTOR, "input[name=group][value=place]").click()
+    wait.until(
+        lambda driver: any(
+            "No country" in label.text
+            for label in driver.find_elements(By.CSS_SELECTOR, "#timeline .vis-label")
+        )
+    )
+    assert len(rows) > 20
+
+
+def test_funding_draws_a_chart_whose_bars_open_pages(browser: WebDriver, server: Server) -> None:
+    browser.get(server.url + "/funding")
+    wait = WebDriverWait(browser, WAIT)
+    wait.until(
+        lambda driver: driver.execute_script("return !!(window.emkCharts && window.emkCharts.sum)")
+    )
+    bars = browser.execute_script("return window.emkCharts.sum.data.datasets[0].data.length")
+    table = browser.find_elements(By.CSS_SELECTOR, "#table-sum tbody tr.whole")
+    assert bars == len(table) > 3
+    first = table[0].find_element(By.TAG_NAME, "a").get_attribute("href") or ""
+    canvas = browser.find_element(By.ID, "chart-sum")
+    point = browser.execute_script(
+        "var bar = window.emkCharts.sum.getDatasetMeta(0).data[0]; return [bar.x, bar.y];"
+    )
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    width = canvas.size["width"]
+    height = canvas.size["height"]
+    ActionChains(browser).move_to_element_with_offset(
+        canvas, int(point[0] - width / 2 - 5), int(point[1] - height / 2)
+    ).click().perform()
+    wait.until(expected_conditions.url_contains("/id/funding/"))
+    assert browser.current_url == first
