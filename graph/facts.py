@@ -48,7 +48,7 @@ DEPENDENT = re.compile(
 PART_BEFORE = re.compile(r"(including|of which|first)\s*$|\(first\s*$", re.I)
 HAPPENING = re.compile(r"\b(signed|adopted|adoption|launched|contracted|disbursed|met|visit\w*)\b")
 PLANNED = re.compile(
-    r"\b(to be|will|shall|planned|planning|next|soon|upcoming|stands ready|to launch|to travel|"
+    r"\b(to be|will|shall|planned|planning|next(?!\s+(?:\w+\s+)?(?:years|months))|soon|upcoming|stands ready|to launch|to travel|"
     r"need to|to take place|would)\b",
     re.I,
 )

@@ -102,9 +102,12 @@ class GraphWriter:
         self.used_slugs.add(node)
         return node
 
-    def passage(self, span: Span) -> URIRef:
-        """The Passage node of a span; named by its words and which occurrence of them it is."""
+    def passage(self, span: Span, fact: bool = True) -> URIRef:
+        """The Passage node of a span; named by its words and which occurrence of them it is.
+        `fact`: the span yielded a fact (a name mentioned in rhetoric does not)."""
         key = (span.start, span.end)
+        if fact:
+            self.fact_spans.append(span)
         if key in self.passages:
             return self.passages[key]
         exact = self.text[span.start : span.end]
@@ -120,7 +123,6 @@ class GraphWriter:
         g.add((node, OA.start, Literal(span.start, datatype=XSD.nonNegativeInteger)))
         g.add((node, OA.end, Literal(span.end, datatype=XSD.nonNegativeInteger)))
         self.passages[key] = node
-        self.fact_spans.append(span)
         return node
 
     def unit(self, span: Span) -> Unit:
@@ -139,7 +141,7 @@ class GraphWriter:
             raise KeyError(f"unknown gazetteer entity {key!r}")
         node = self.iri(entity.kind, entity.slug)
         self.mentioned.setdefault(key, [])
-        passage = self.passage(span)
+        passage = self.passage(span, fact=False)
         if passage not in self.mentioned[key]:
             self.mentioned[key].append(passage)
         return node

@@ -315,7 +315,7 @@ def test_timeline_and_due_after_respect_their_dates(
     assert rows
     for row in rows:
         assert row["startDate"] <= end and row["endDate"] >= start
-    assert "The visit of Commissioner Johansson to Serbia" in {r["label"] for r in rows}
+    assert any("Johansson to Serbia" in r["label"] for r in rows)
     assert run(store, catalogue["timeline"], **{"from": "2023-04-02", "to": "2023-04-01"}) == []
     due = run(store, catalogue["due-after"], date="2023-06-30")
     assert due and all(r["endDate"] > dt.date(2023, 6, 30) for r in due)

@@ -65,11 +65,12 @@ def test_every_annex_bullet_is_an_action_of_its_commitment(g: Graph) -> None:
     assert any(t.startswith("Commission will conduct bilateral meetings") for t in texts)
 
 
-def test_outreach_bullets_are_part_of_outreach(g: Graph) -> None:
+def test_outreach_bullets_are_actions_and_the_heading_is_not(g: Graph) -> None:
     bangladesh = one(g, EMK.Action, "Bangladesh: Commissioner Urpilainen met Prime Minister Hasina")
-    parent = g.value(bangladesh, EMK.partOf)
-    assert parent is not None and str(g.value(parent, RDFS.label)) == "Outreach"
     assert (bangladesh, EMK.implements, commitment(11)) in g
+    assert g.value(bangladesh, EMK.partOf) is None
+    labels = {str(g.value(a, RDFS.label)) for a in g.subjects(RDF.type, EMK.Action)}
+    assert not labels & {"Outreach", "OUTREACH", "In force", "- In force", "Under preparation"}
 
 
 def test_what_involves_frontex_in_serbia(g: Graph) -> None:
@@ -158,6 +159,14 @@ def test_morocco_budget_support_given_by_the_eu_to_morocco(g: Graph) -> None:
             EMK.Action,
             "Commission-Bulgaria joint needs assessment is underway and will be concluded by end March",
             "2023-03-20",
+            "2023-03-31",
+            None,
+        ),
+        # the bullet's further sentence is a step of its own, part of the bullet
+        (
+            EMK.Action,
+            "Actions to support the purchase of equipment at the Bulgarian-Turkish border",
+            "2023-04-01",
             "2023-04-30",
             None,
         ),
@@ -208,7 +217,8 @@ def test_vague_phrases_keep_their_words(g: Graph) -> None:
         ),
         ("Status Agreement with North Macedonia enters into force on 1 April", "Planned"),
         ("Programming of projects in all six countries underway", "Ongoing"),
-        ("two more boats to be delivered to Libya in coming weeks", "Planned"),
+        # a first delivery done, two more boats to come: under way
+        ("two more boats to be delivered to Libya in coming weeks", "Ongoing"),
         ("Dublin Contact Committee on 16 March took stock", "Completed"),
     ],
 )
@@ -282,7 +292,12 @@ def test_figures_that_disagree_are_warnings_naming_both(built: BuildResult) -> N
 def test_coverage_of_the_letter(built: BuildResult) -> None:
     cover = built.coverage
     assert cover.annex_covered == cover.annex_sentences
-    assert cover.body_ratio >= 0.9
+    assert cover.body_ratio >= 0.75  # the rest is rhetoric, exhortation, statements of purpose
+    # exhortations and statements of purpose are read and left out, not made steps
+    unread = " ".join(cover.uncovered)
+    assert "I therefore encourage you" in unread
+    assert "We believe in engaging closely" in unread
+    assert "Frontex has started deploying" not in unread
 
 
 def test_a_plan_adopted_on_a_day_after_the_letter_was_adopted_the_year_before(g: Graph) -> None:
@@ -302,3 +317,38 @@ def test_the_four_areas_are_themes_and_body_steps_carry_their_area(g: Graph) -> 
     ]
     step = one(g, EMK.Action, "Frontex has started deploying its border guards in Serbia")
     assert (step, DCT.subject, URIRef(ID + "theme/strengthening-external-borders")) in g
+
+
+def test_eval_against_the_hand_written_gold_list(built: BuildResult) -> None:
+    """`emkg eval`'s measure: the clause-level facts agree with the facts read off the letter
+    by hand (graph/data/gold/), above the bar the build is held to in the categories it meets."""
+    from graph.evaluate import evaluate, gold_path
+
+    result = evaluate(built.graph, built.letter.text, gold_path("letter-2023-03-20.txt"))
+    for category in ("commitments", "actions", "sums", "components"):
+        score = result.score(category)
+        assert score.precision >= 0.97 and score.recall >= 0.97, score
+    for category in ("events", "quantities", "dates"):
+        score = result.score(category)
+        assert score.precision >= 0.93 and score.recall >= 0.93, score
+    assert result.lowest() >= 0.78
+
+
+def test_restated_facts_are_one_node_with_both_passages(g: Graph) -> None:
+    flight = nodes_with_text(g, EMK.Event, "return flight")
+    assert len(flight) == 1
+    assert len(passages(g, flight[0])) == 2
+    morocco = [
+        n
+        for n in g.subjects(RDF.type, EMK.FundingInstrument)
+        if g.value(n, EMK.amountEUR) == Literal("152000000.0", datatype=XSD.decimal)
+    ]
+    assert len(morocco) == 1 and len(passages(g, morocco[0])) == 2
+
+
+def test_names_do_not_leak_across_clauses(g: Graph) -> None:
+    egypt = one(g, EMK.Event, "Vice-President Schinas mission on 26-28 March")
+    involved = {str(o).rsplit("/", 1)[-1] for o in g.objects(egypt, EMK.involves)}
+    places = {str(o).rsplit("/", 1)[-1] for o in g.objects(egypt, EMK.location)}
+    assert "margaritis-schinas" in involved and "ylva-johansson" not in involved
+    assert places == {"egypt"}
