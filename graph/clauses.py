@@ -90,14 +90,16 @@ def _split(
             out.append(Span(span.start + start, span.start + m.start()))
             start = m.end()
     out.append(Span(span.start + start, span.end))
-    return [_trim(text, s) for s in out if text[s.start : s.end].strip(" ,;.")]
+    return [trim(text, s) for s in out if text[s.start : s.end].strip(" ,;.")]
 
 
-def _trim(text: str, span: Span) -> Span:
+def trim(text: str, span: Span, lead: str = " ,;–", tail: str = " ,;–") -> Span:
+    """The span without the separators at its ends."""
     words = text[span.start : span.end]
-    lead = len(words) - len(words.lstrip(" ,;"))
-    tail = len(words) - len(words.rstrip(" ,;"))
-    return Span(span.start + lead, span.end - tail)
+    return Span(
+        span.start + len(words) - len(words.lstrip(lead)),
+        span.end - (len(words) - len(words.rstrip(tail))),
+    )
 
 
 def _next_report(right: str) -> str:

@@ -243,14 +243,16 @@ COMPLETED_CUES = re.compile(
     r"has been|have been|resulted|discussed|gathered)\b",
     re.I,
 )
-ONGOING_CUES = re.compile(
-    r"\b(underway|ongoing|being|in preparation|continues?|continuing|consolidation phase|"
-    r"operational|now|is advancing|monitoring|are working|is working|currently)\b",
+# what a clause's words say of its status (graph.facts reads each clause with these)
+PLANNED_CUES = re.compile(
+    r"\b(to be|will|shall|planned|planning|next(?!\s+(?:\w+\s+)?(?:years|months))|soon|upcoming|stands ready|to launch|to travel|"
+    r"need to|to take place|would)\b",
     re.I,
 )
-PLANNED_CUES = re.compile(
-    r"\b(to be|will|shall|planned|planning|next|soon|upcoming|coming weeks|stands ready|"
-    r"to launch|to travel|need to|to take place)\b",
+ONGOING_CUES = re.compile(
+    r"\b(underway|ongoing|being|in preparation|continues?|continuing|consolidation phase|"
+    r"is advancing|(is|are) \w+ing|currently|operational(?=:)|"
+    r"now(?!\s+(?:been|taken|\w+ed)\b))\b",
     re.I,
 )
 

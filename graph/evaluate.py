@@ -309,33 +309,29 @@ def evaluate(g: Graph, text: str, gold: Path, base: str = BASE) -> Evaluation:
     links("participants", "involves")
     links("places", "location")
 
-    gold_n = found_n = right_n = 0
-    for fid, node in matched.items():
-        fact = by_id[fid]
-        if fact.start is None or fact.kind not in ("events", "actions"):
-            continue
-        gold_n += 1
-        found_n += node.start is not None
-        if (node.start, node.end) == (fact.start, fact.end):
-            right_n += 1
-        else:
-            detail = f"gold {fact.start}..{fact.end}, graph {node.start}..{node.end}"
-            misses.append(Miss("dates", "wrong", f"{fid} ({node.node})", detail))
-    scores.append(Score("dates", gold_n, found_n, right_n))
+    def values(category: str, gold_of: Any, graph_of: Any) -> None:
+        """One value per matched event or action (its interval, its status), compared."""
+        gold_n = found_n = right_n = 0
+        for fid, node in matched.items():
+            fact = by_id[fid]
+            want, have = gold_of(fact), graph_of(node)
+            if want is None or fact.kind not in ("events", "actions"):
+                continue
+            gold_n += 1
+            found_n += have is not None
+            if have == want:
+                right_n += 1
+            else:
+                detail = f"gold {want}, graph {have}"
+                misses.append(Miss(category, "wrong", f"{fid} ({node.node})", detail))
+        scores.append(Score(category, gold_n, found_n, right_n))
 
-    gold_n = found_n = right_n = 0
-    for fid, node in matched.items():
-        fact = by_id[fid]
-        if fact.status is None or fact.kind not in ("events", "actions"):
-            continue
-        gold_n += 1
-        found_n += node.status is not None
-        if node.status == fact.status:
-            right_n += 1
-        else:
-            detail = f"gold {fact.status}, graph {node.status}"
-            misses.append(Miss("statuses", "wrong", f"{fid} ({node.node})", detail))
-    scores.append(Score("statuses", gold_n, found_n, right_n))
+    values(
+        "dates",
+        lambda f: (f.start, f.end) if f.start is not None else None,
+        lambda n: (n.start, n.end) if n.start is not None else None,
+    )
+    values("statuses", lambda f: f.status, lambda n: n.status)
 
     fact_of = {n.node: fid for fid, n in matched.items()}
     want_parts = {

@@ -26,9 +26,11 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from graph.clauses import clauses, heading
+from graph.clauses import clauses, heading, trim
 from graph.dates import (
     COMPLETED_CUES,
+    ONGOING_CUES,
+    PLANNED_CUES,
     DateMention,
     find_dates,
     status_of_interval,
@@ -47,17 +49,6 @@ DEPENDENT = re.compile(
 )
 PART_BEFORE = re.compile(r"(including|of which|first)\s*$|\(first\s*$", re.I)
 HAPPENING = re.compile(r"\b(signed|adopted|adoption|launched|contracted|disbursed|met|visit\w*)\b")
-PLANNED = re.compile(
-    r"\b(to be|will|shall|planned|planning|next(?!\s+(?:\w+\s+)?(?:years|months))|soon|upcoming|stands ready|to launch|to travel|"
-    r"need to|to take place|would)\b",
-    re.I,
-)
-ONGOING = re.compile(
-    r"\b(underway|ongoing|being|in preparation|continues?|continuing|consolidation phase|"
-    r"is advancing|(is|are) \w+ing|currently|operational(?=:)|"
-    r"now(?!\s+(?:been|taken|\w+ed)\b))\b",
-    re.I,
-)
 
 
 @dataclass
@@ -96,6 +87,7 @@ class Clause:
     roles: Roles
     status: str | None  # None: the clause does not say (a bare noun phrase)
     facts: list[Fact]
+    dates: list[DateMention] = field(default_factory=list)  # every date phrase in it
 
 
 @dataclass
@@ -117,6 +109,11 @@ class Unit:
         for clause in self.clauses:
             out.add(clause.roles)
         return out
+
+    @property
+    def place(self) -> str | None:
+        """The first place its heading names ("Pakistan"), for labels."""
+        return self.heading_roles.places[0].label if self.heading_roles.places else None
 
     def statuses(self) -> list[str]:
         """What its clauses and facts say of their status (a noun phrase says nothing)."""
@@ -173,9 +170,9 @@ def _add(items: list[Entity], entity: Entity) -> None:
 def clause_status(words: str, dates: list[DateMention], letter: date) -> str | None:
     """The status a clause states, by its tense first, then by its dates; None if it says
     nothing (a noun phrase without a verb or a date)."""
-    if ONGOING.search(words):
+    if ONGOING_CUES.search(words):
         return "Ongoing"
-    if PLANNED.search(words):
+    if PLANNED_CUES.search(words):
         return "Planned"
     if COMPLETED_CUES.search(words):
         return "Completed"
@@ -277,7 +274,7 @@ def read_clause(
             fact_roles = roles(words, own if has_actor else _unique(subject + own))
             if context is not None and not fact_roles.places:
                 fact_roles.add(Roles(list(context.involves), list(context.places), []))
-        segment = _trim(text, Span(start, end))
+        segment = trim(text, Span(start, end), " ,;:(", " ,;:.")
         facts.append(
             Fact(
                 "event",
@@ -307,19 +304,12 @@ def read_clause(
         )
         previous = amount
     status = clause_status(words, dates, letter)
-    return Clause(span, clause_roles, status, facts)
+    return Clause(span, clause_roles, status, facts, dates)
 
 
 def _close_paren(text: str, at: int, limit: int) -> int:
     """Past a ')' that closes right after a date ('(27-28 February)')."""
     return at + 1 if at < limit and text[at] == ")" else at
-
-
-def _trim(text: str, span: Span) -> Span:
-    words = text[span.start : span.end]
-    lead = len(words) - len(words.lstrip(" ,;:("))
-    tail = len(words) - len(words.rstrip(" ,;:."))
-    return Span(span.start + lead, span.end - tail)
 
 
 def _unique(mentions: list[Mention]) -> list[Mention]:

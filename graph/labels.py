@@ -104,7 +104,6 @@ def sum_label(
         after = re.split(r"\s+(?:including|to support|will|on top of|which|being)\b|[,;(.]", after)[
             0
         ]
-        after = re.sub(r"^\s*(in|of|reserved|devoted to|for)\b", lambda m: m.group(0), after)
         text = after.strip()
         if not text:
             before = re.split(r",\s+|\s+–\s+", clause[:at])[-1]

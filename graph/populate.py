@@ -10,22 +10,22 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, XSD
 
-from graph.clauses import clauses
+from graph.clauses import clauses, trim
 from graph.counts import find_counts
 from graph.curation import Curation, Quantity, Step
 from graph.dates import DateMention, find_dates, status_of, status_of_interval
 from graph.facts import Fact, Roles, aggregate_status, clause_status, read_clause, read_unit
 from graph.facts import Unit as FactUnit
-from graph.gazetteer import Entity, Matcher, Mention
+from graph.gazetteer import Entity, Matcher
 from graph.labels import action_label, event_label, names_only, sum_label
 from graph.letter import Commitment, Item, Letter, Paragraph, Span
-from graph.money import MoneyMention, find_amounts
+from graph.money import find_amounts
 from graph.namespaces import BASE, DCT, EMK, FOAF, OA, PROV, SCHEMA, SKOS, resource, slugify
 from graph.restatements import Restatements, Written
 from graph.sentences import split_sentences
@@ -39,16 +39,6 @@ DONOR_DEFAULT = "institution/european-union"
 class Eurovoc:
     iri: str
     label: str
-
-
-@dataclass
-class Unit:
-    """A span that produced a node, with what was found in it."""
-
-    span: Span
-    mentions: list[Mention] = field(default_factory=list)
-    dates: list[DateMention] = field(default_factory=list)
-    amounts: list[MoneyMention] = field(default_factory=list)
 
 
 class GraphWriter:
@@ -76,7 +66,6 @@ class GraphWriter:
         self.fact_spans: list[Span] = []  # spans that yielded a fact, for the coverage report
         self.action_of_span: dict[tuple[int, int], URIRef] = {}
         self.funding_at: dict[int, URIRef] = {}  # amount start offset -> node
-        self.event_labels: set[str] = set()
         self.area_themes: dict[str, URIRef] = {}
         self.restatements = Restatements()
         self.said: dict[URIRef, list[str]] = {}  # what each action's clauses say of its status
@@ -125,13 +114,6 @@ class GraphWriter:
         self.passages[key] = node
         return node
 
-    def unit(self, span: Span) -> Unit:
-        chunk = self.text[span.start : span.end]
-        mentions = self.matcher.find(chunk, span.start)
-        dates = [_shift(d, span.start) for d in find_dates(chunk, self.letter.date)]
-        amounts = [_shift_money(a, span.start) for a in find_amounts(chunk)]
-        return Unit(span, mentions, dates, amounts)
-
     def cite(self, node: URIRef, span: Span) -> None:
         self.g.add((node, PROV.wasDerivedFrom, self.passage(span)))
 
@@ -145,22 +127,6 @@ class GraphWriter:
         if passage not in self.mentioned[key]:
             self.mentioned[key].append(passage)
         return node
-
-    def link_mentions(self, node: URIRef, mentions: Iterable[Mention], span: Span) -> None:
-        """Actors named in the span are involved; places named in it are the location."""
-        for mention in mentions:
-            entity = mention.entity
-            target = self.entity_node(entity.key, span)
-            if entity.type == "Policy":
-                self.g.add((node, EMK.refersTo, target))
-                continue
-            if entity.is_actor:
-                self.g.add((node, EMK.involves, target))
-            if entity.type == "Person" and entity.affiliation in self.entities:
-                # "the Executive Director of Frontex" involves Frontex as well
-                self.g.add((node, EMK.involves, self.entity_node(entity.affiliation, span)))
-            if entity.is_place:
-                self.g.add((node, EMK.location, target))
 
     def link_keys(self, node: URIRef, keys: Iterable[str], prop: URIRef, span: Span) -> None:
         for key in keys:
@@ -257,7 +223,8 @@ class GraphWriter:
             words = self.text[item.span.start : item.span.end]
             node = self.unique("action", words, number or "annex")
             nodes[i] = node
-            subs = self.substeps(item)
+            read = read_unit(self.text, item.span, self.letter.date, self.matcher)
+            subs = self.substeps(item, read)
             main = Span(item.span.start, subs[0].start) if subs else item.span
             self.write_action(node, main, item.bold)
             if subs:
@@ -265,9 +232,7 @@ class GraphWriter:
             for sub in subs:
                 sub_words = self.text[sub.start : sub.end]
                 sub_node = self.unique("action", sub_words, number or "annex")
-                self.write_action(
-                    sub_node, sub, [], with_heading=False, context=self.heading_roles(item.span)
-                )
+                self.write_action(sub_node, sub, [], with_heading=False, context=read.heading_roles)
                 self.g.add((sub_node, EMK.partOf, node))
                 if number is not None:
                     self.g.add((sub_node, EMK.implements, self.iri("commitment", number)))
@@ -297,7 +262,7 @@ class GraphWriter:
         text = self.text[span.start : span.end]
         read = read_unit(self.text, span, self.letter.date, self.matcher, with_heading, context)
         g.add((node, RDF.type, EMK.Action))
-        place = read.heading_roles.places[0].label if read.heading_roles.places else None
+        place = read.place
         first = read.clauses[0].span if read.clauses else span
         names = [m.entity.label for m in self.matcher.find(text)] + [
             n for m in self.matcher.find(text) for n in (*m.entity.aliases, *m.entity.adjectives)
@@ -314,25 +279,21 @@ class GraphWriter:
         self.action_of_span[(span.start, span.end)] = node
         self.link_roles(node, read.roles(), span)
         dates = [f.date for f in read.facts if f.date is not None]
-        self.set_dates(node, dates or [d for c in read.clauses for d in self.unit(c.span).dates])
+        self.set_dates(node, dates or [d for c in read.clauses for d in c.dates])
         self.said[node] = read.statuses()
         self.fallback_status[node] = status_of(text, [], self.letter.date)
         self.write_facts(node, read, "body" if self.in_body(span) else "annex")
 
-    def heading_roles(self, span: Span) -> Roles:
-        return read_unit(self.text, span, self.letter.date, self.matcher).heading_roles
-
-    def substeps(self, item: Item) -> list[Span]:
+    def substeps(self, item: Item, read: FactUnit) -> list[Span]:
         """Parts of a bullet that report a step of their own: a further sentence that starts a
         new subject ("Actions to support the purchase of equipment ... to be launched in April
         2023") unless the bullet is about one country (its heading names a place) or the
         sentence refers back ("The transfers ...") or only gives a sum; and curated clauses."""
         span = item.span
         starts: list[int] = []
-        head = read_unit(self.text, span, self.letter.date, self.matcher)
-        only_a_place = head.heading is not None and names_only(
-            self.text[head.heading.start : head.heading.end],
-            [n for e in head.heading_roles.places for n in (e.label, *e.aliases, *e.adjectives)],
+        only_a_place = read.heading is not None and names_only(
+            self.text[read.heading.start : read.heading.end],
+            [n for e in read.heading_roles.places for n in (e.label, *e.aliases, *e.adjectives)],
         )
         if not only_a_place:
             for sentence in split_sentences(self.text, span)[1:]:
@@ -349,7 +310,7 @@ class GraphWriter:
         if not starts:
             return []
         ends = [*starts[1:], span.end]
-        return [_trim_span(self.text, Span(a, b)) for a, b in zip(starts, ends, strict=True)]
+        return [trim(self.text, Span(a, b)) for a, b in zip(starts, ends, strict=True)]
 
     def in_body(self, span: Span) -> bool:
         return any(p.span.start <= span.start < p.span.end for p in self.letter.paragraphs)
@@ -371,7 +332,7 @@ class GraphWriter:
                 g.add((node, EMK.location, self.entity_node(region, span)))
 
     def write_facts(self, action: URIRef | None, read: FactUnit, origin: str) -> list[URIRef]:
-        place = read.heading_roles.places[0].label if read.heading_roles.places else None
+        place = read.place
         amounts: dict[int, URIRef] = {}
         nodes: list[URIRef] = []
         for fact in read.facts:
@@ -541,7 +502,7 @@ class GraphWriter:
                         start = clause.start if i == 0 else step.span.start
                         end = here[i + 1].span.start if i + 1 < len(here) else clause.end
                         end = max(end, min(step.span.end, sentence.end))
-                        span = _trim_span(self.text, Span(start, end))
+                        span = trim(self.text, Span(start, end))
                         covered_to = max(covered_to, span.end)
                         node = self.write_step(span, step)
                         if theme is not None:
@@ -664,12 +625,12 @@ class GraphWriter:
         g.add((node, EMK.quantity, _decimal(Decimal(quantity.quantity))))
         g.add((node, EMK.unit, Literal(quantity.unit, lang="en")))
         container = self.container_of(quantity.span)
-        dates = self.unit(container).dates if container else []
+        words = self.text[container.start : container.end] if container else ""
+        dates = find_dates(words, self.letter.date)
         first = min((d.first for d in dates), default=self.letter.date)
         last = max((d.last for d in dates), default=self.letter.date)
         g.add((node, SCHEMA.startDate, Literal(first, datatype=XSD.date)))
         g.add((node, SCHEMA.endDate, Literal(last, datatype=XSD.date)))
-        words = self.text[container.start : container.end] if container else ""
         status = clause_status(words, dates, self.letter.date)
         self.set_status(node, status or status_of_interval(first, last, self.letter.date))
         self.cite(node, quantity.span)
@@ -766,27 +727,6 @@ class GraphWriter:
 # --- text helpers --------------------------------------------------------------------------------
 
 
-def _shift(mention: DateMention, offset: int) -> DateMention:
-    return DateMention(
-        mention.start + offset,
-        mention.end + offset,
-        mention.phrase,
-        mention.first,
-        mention.last,
-        mention.precision,
-    )
-
-
-def _shift_money(mention: MoneyMention, offset: int) -> MoneyMention:
-    return MoneyMention(
-        mention.start + offset,
-        mention.end + offset,
-        mention.phrase,
-        mention.amount,
-        mention.qualifier,
-    )
-
-
 def _first(text: str, words: str) -> Span:
     at = text.find(words)
     return Span(at, at + len(words))
@@ -796,10 +736,3 @@ def _decimal(value: Decimal) -> Literal:
     """An xsd:decimal in canonical form ('524.0'), so every serialisation writes the same term."""
     text = format(value, "f")
     return Literal(text if "." in text else text + ".0", datatype=XSD.decimal)
-
-
-def _trim_span(text: str, span: Span) -> Span:
-    words = text[span.start : span.end]
-    lead = len(words) - len(words.lstrip(" ,;–"))
-    tail = len(words) - len(words.rstrip(" ,;–"))
-    return Span(span.start + lead, span.end - tail)

@@ -38,17 +38,6 @@ class Written:
     amount: Decimal | None = None
 
 
-def _same_time(a: Written, b: Written) -> bool:
-    if a.first is None or a.last is None or b.first is None or b.last is None:
-        return False
-    if (a.first, a.last) == (b.first, b.last):
-        return True
-    wide, narrow = (a, b) if (a.last - a.first) >= (b.last - b.first) else (b, a)
-    assert wide.first and wide.last and narrow.first and narrow.last
-    inside = wide.first <= narrow.first and narrow.last <= wide.last
-    return inside and wide.last - wide.first <= LONGEST_CONTAINER
-
-
 def _covers(wide: Written, narrow: Written) -> bool:
     """`wide`'s interval is `narrow`'s, or a window of at most a month around it."""
     if None in (wide.first, wide.last, narrow.first, narrow.last):
@@ -56,6 +45,12 @@ def _covers(wide: Written, narrow: Written) -> bool:
     assert wide.first and wide.last and narrow.first and narrow.last
     inside = wide.first <= narrow.first and narrow.last <= wide.last
     return inside and wide.last - wide.first <= LONGEST_CONTAINER
+
+
+def _same_time(a: Written, b: Written) -> bool:
+    if a.first is None or a.last is None:
+        return False
+    return (a.first, a.last) == (b.first, b.last) or _covers(a, b) or _covers(b, a)
 
 
 def _same_topic(a: Written, b: Written) -> bool:
