@@ -225,7 +225,7 @@ class GraphWriter:
             nodes[i] = node
             read = read_unit(self.text, item.span, self.letter.date, self.matcher)
             subs = self.substeps(item, read)
-            main = Span(item.span.start, subs[0].start) if subs else item.span
+            main = trim(self.text, Span(item.span.start, subs[0].start)) if subs else item.span
             self.write_action(node, main, item.bold)
             if subs:
                 self.g.set((node, DCT.description, Literal(words, lang="en")))
