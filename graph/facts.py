@@ -47,6 +47,7 @@ DEPENDENT = re.compile(
     r"^(following|with|offering|including|leading|identifying|supporting|made|as|while|"
     r"combined|building|stepping|to)\b"
 )
+RELATIVE = re.compile(r"\s(?:which|who)\s")
 PART_BEFORE = re.compile(r"(including|of which|first)\s*$|\(first\s*$", re.I)
 HAPPENING = re.compile(r"\b(signed|adopted|adoption|launched|contracted|disbursed|met|visit\w*)\b")
 
@@ -169,7 +170,10 @@ def _add(items: list[Entity], entity: Entity) -> None:
 
 def clause_status(words: str, dates: list[DateMention], letter: date) -> str | None:
     """The status a clause states, by its tense first, then by its dates; None if it says
-    nothing (a noun phrase without a verb or a date)."""
+    nothing (a noun phrase without a verb or a date). A relative clause describes a thing, not
+    the step: "confirmed its commitment to ... a new status agreement which will allow ..." is
+    done."""
+    words = RELATIVE.split(words, maxsplit=1)[0]
     if ONGOING_CUES.search(words):
         return "Ongoing"
     if PLANNED_CUES.search(words):

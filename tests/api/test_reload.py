@@ -17,7 +17,11 @@ PROJECT = Path(__file__).resolve().parents[2]
 LETTER = PROJECT / "sources" / "letter-2023-03-20.txt"
 TOKEN = "s3cret-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
-BOATS = "SELECT ?a WHERE { ?a <http://purl.org/dc/terms/description> ?d FILTER(CONTAINS(?d, 'three more boats')) }"
+# the action whose words hold the changed figure (its delivery event describes its clause too)
+BOATS = (
+    "SELECT ?a WHERE { ?a a <https://w3id.org/eu-migration-kg/ontology#Action> ; "
+    "<http://purl.org/dc/terms/description> ?d FILTER(CONTAINS(?d, 'three more boats')) }"
+)
 
 
 @pytest.fixture

@@ -87,9 +87,10 @@ def test_timeline_draws_the_events_coloured_by_status(browser: WebDriver, server
     rows = browser.find_elements(By.CSS_SELECTOR, "table.timeline tbody tr")
     groups = browser.find_elements(By.CSS_SELECTOR, "#timeline .vis-label")
     assert len(groups) > 3  # one per commitment
-    classes = " ".join(
-        item.get_attribute("class") or ""
-        for item in browser.find_elements(By.CSS_SELECTOR, "#timeline .vis-item")
+    # read in one script: vis-timeline redraws its items, so element handles can go stale
+    classes = browser.execute_script(
+        "return Array.from(document.querySelectorAll('#timeline .vis-item'))"
+        ".map(e => e.className).join(' ')"
     )
     assert "status-completed" in classes
     assert "vis-range" in classes  # a vague date drawn as its interval
