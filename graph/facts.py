@@ -49,6 +49,21 @@ DEPENDENT = re.compile(
 )
 RELATIVE = re.compile(r"\s(?:which|who)\s")
 PART_BEFORE = re.compile(r"(including|of which|first)\s*$|\(first\s*$", re.I)
+# a clause that deals with a country as a counterpart: it takes part, not only where things are
+COUNTERPART = re.compile(
+    r"\b(agreements?|negotiat\w*|dialogue|round table|visit\w*|mission|met|meeting|talks|"
+    r"returns?|return flight|readmission|partnership|confirmed|engagement|transfers?)\b",
+    re.I,
+)
+# names listed before the one read ("Germany, France, Croatia, Romania and ")
+LISTED_BEFORE = re.compile(
+    r"(?:(?:the\s+)?[A-Z][\w-]*(?:\s+(?:and\s+)?[A-Z][\w-]*)*(?:,\s*(?:and\s+)?|\s+and\s+))+$"
+)
+# a statement of purpose: who is named in it is what it is for
+PURPOSE = re.compile(r"\bto (support|identify|ensure|help)\b[^;:]*$")
+BORDER_OF = re.compile(r"\bborders? (of|with|between) [^;:.]{0,60}$")
+# words that point back at countries named before ("in all six countries")
+THOSE_COUNTRIES = re.compile(r"\b(?:all|these|those|the) (?:\w+ )?countries\b")
 HAPPENING = re.compile(r"\b(signed|adopted|adoption|launched|contracted|disbursed|met|visit\w*)\b")
 
 
@@ -89,6 +104,7 @@ class Clause:
     status: str | None  # None: the clause does not say (a bare noun phrase)
     facts: list[Fact]
     dates: list[DateMention] = field(default_factory=list)  # every date phrase in it
+    own_places: list[Entity] = field(default_factory=list)  # the places its own words name
 
 
 @dataclass
@@ -137,6 +153,7 @@ def aggregate_status(said: list[str]) -> str | None:
 def roles(text: str, mentions: list[Mention]) -> Roles:
     """Who takes part and where, from the mentions of one clause and the words around them."""
     out = Roles()
+    counterpart = bool(COUNTERPART.search(text))
     for mention in mentions:
         entity = mention.entity
         after = text[mention.end : mention.end + 40]
@@ -156,11 +173,59 @@ def roles(text: str, mentions: list[Mention]) -> Roles:
                 else:
                     _add(out.involves, entity)
             else:
-                _add(out.involves, entity)
+                if not _only_where(text, mention, counterpart):
+                    _add(out.involves, entity)
                 _add(out.places, entity)
-        else:
+        elif not (_beneficiary(text, mention) or _aside(text, mention)):
             _add(out.involves, entity)
     return out
+
+
+def _aside(text: str, mention: Mention) -> bool:
+    """Named in a parenthesis or a dash-delimited aside ('– based on the improvements identified
+    by the Commission –'): a gloss on the step, not one who takes part in it."""
+    before = text[: mention.start]
+    return before.count("(") > before.count(")") or before.count(" – ") % 2 == 1
+
+
+def _governing(before: str) -> str:
+    """The word that governs a name, past the names listed before it: 'to' in 'transfers took
+    place to Germany, France, ...', 'with' in 'its borders with Hungary and '."""
+    listed = LISTED_BEFORE.search(before)
+    rest = before[: listed.start()] if listed else before
+    words = re.findall(r"[\w'-]+", rest[-40:])
+    return " ".join(words[-2:]).lower()
+
+
+def _only_where(text: str, mention: Mention, counterpart: bool) -> bool:
+    """A country that is only where something happens or what it is for: a border 'with Hungary
+    and Bulgaria', support 'for Egypt', vessels 'to Libya', 'Tunisia's coastal surveillance',
+    a purpose 'to support ... Serbia' — unless the clause deals with it as a counterpart (an
+    agreement, a negotiation, a visit, a dialogue, returns to it)."""
+    before = text[max(0, mention.start - 120) : mention.start]
+    governing = _governing(before)
+    if re.search(r"\bborders?\s+(with|between|of)$|\bborders?\s+of\s+[\w\s,]*$", governing):
+        return True
+    if BORDER_OF.search(before) or re.search(r"\b(out of|across|along)$", governing):
+        return True
+    if counterpart or governing.endswith("with"):
+        return False
+    return (
+        text.startswith("'s", mention.end)
+        or bool(re.search(r"\b(for|to|in|at|of|on)$", governing))
+        or bool(PURPOSE.search(before))
+    )
+
+
+def _beneficiary(text: str, mention: Mention) -> bool:
+    """A body that only receives: 'support Member States', 'assistance to Member States', 'in
+    all Member States', 'needs of Member States', or one named in a statement of purpose ('to
+    support the application of these concepts by the Member States')."""
+    if mention.entity.key != "institution/member-states":
+        return False
+    before = text[max(0, mention.start - 120) : mention.start]
+    governing = _governing(before)
+    return bool(re.search(r"\b(to|in|all|of|a)$", governing) or PURPOSE.search(before))
 
 
 def _add(items: list[Entity], entity: Entity) -> None:
@@ -224,9 +289,13 @@ def read_unit(
         rest = text[head.end : span.end]
         body = Span(head.end + len(rest) - len(rest.lstrip(": ")), span.end)
     read: list[Clause] = []
+    carried: Roles | None = None  # the first place the unit names, as it is named there
     for c in clauses(text, body, letter):
-        clause = read_clause(text, c, letter, matcher, head_roles)
-        if read and not _actors(clause.roles) and DEPENDENT.match(text[c.start : c.end]):
+        clause = read_clause(text, c, letter, matcher, head_roles, carried)
+        if carried is None and clause.own_places:
+            first = clause.own_places[0]
+            carried = Roles([first] if first in clause.roles.involves else [], [first], [])
+        if read and not _actors(clause.roles) and _dependent(text[c.start : c.end]):
             # "..., following discussions in its Management Board this month": a dependent
             # clause without actors of its own is done by the subject of the one before
             subject = Roles(_actors(read[-1].roles), [], [])
@@ -238,20 +307,34 @@ def read_unit(
     return Unit(span, head, head_roles, read)
 
 
+def _dependent(words: str) -> bool:
+    """A clause without a subject of its own: 'following ...', 'with ...', or one that opens
+    with its verb ('signed €624 million package ...')."""
+    first = words.split(" ", 1)[0]
+    return bool(DEPENDENT.match(words)) or (first.endswith("ed") and first.islower())
+
+
 def _actors(roles: Roles) -> list[Entity]:
     return [e for e in roles.involves if not e.is_place]
 
 
 def read_clause(
-    text: str, span: Span, letter: date, matcher: Matcher, context: Roles | None = None
+    text: str,
+    span: Span,
+    letter: date,
+    matcher: Matcher,
+    context: Roles | None = None,
+    carried: Roles | None = None,
 ) -> Clause:
+    """One clause: its facts and roles. `context` (a heading's roles) belongs to every fact of
+    the unit; `carried` (the place an earlier clause of the unit named) to a clause that names
+    no place of its own ("...with the government of Bulgaria ...; exchange of letters ...
+    published on 20 March")."""
     words = text[span.start : span.end]
     mentions = matcher.find(words)
     clause_roles = roles(words, mentions)
-    if context is not None and not clause_roles.places:
-        inherited = Roles(list(context.involves), list(context.places), [])
-        inherited.add(clause_roles)
-        clause_roles = inherited
+    own_places = list(clause_roles.places)
+    clause_roles = _in_context(clause_roles, context, carried)
     dates = [_shift_date(d, span.start) for d in find_dates(words, letter)]
     amounts = [_shift_money(a, span.start) for a in find_amounts(words)]
     facts: list[Fact] = []
@@ -276,8 +359,9 @@ def read_clause(
             own = [m for m in mentions if start <= m.start + span.start < end]
             has_actor = any(not m.entity.is_place and m.entity.type != "Policy" for m in own)
             fact_roles = roles(words, own if has_actor else _unique(subject + own))
-            if context is not None and not fact_roles.places:
-                fact_roles.add(Roles(list(context.involves), list(context.places), []))
+            if not fact_roles.places:  # "Following first delivery in February, ... to Libya"
+                fact_roles.places.extend(clause_roles.places)
+            fact_roles = _in_context(fact_roles, context, None)
         segment = trim(text, Span(start, end), " ,;:(", " ,;:.")
         facts.append(
             Fact(
@@ -295,12 +379,15 @@ def read_clause(
     for amount in amounts:
         before = text[max(span.start, amount.start - 12) : amount.start]
         part_of = previous if previous is not None and PART_BEFORE.search(before) else None
+        # a part of a sum ("including €152 million ...") is where its whole is; who signed or
+        # gave the whole is told of the whole
+        sum_roles = Roles([], list(clause_roles.places), []) if part_of else clause_roles
         facts.append(
             Fact(
                 "sum",
                 span,
                 span,
-                clause_roles,
+                sum_roles,
                 dates=sum_dates,
                 amount=amount,
                 part_of=part_of,
@@ -308,7 +395,17 @@ def read_clause(
         )
         previous = amount
     status = clause_status(words, dates, letter)
-    return Clause(span, clause_roles, status, facts, dates)
+    return Clause(span, clause_roles, status, facts, dates, own_places)
+
+
+def _in_context(own: Roles, context: Roles | None, carried: Roles | None) -> Roles:
+    out = Roles()
+    if context is not None:
+        out.add(Roles(list(context.involves), list(context.places), []))
+    if carried is not None and not own.places:
+        out.add(carried)
+    out.add(own)
+    return out
 
 
 def _close_paren(text: str, at: int, limit: int) -> int:

@@ -20,7 +20,15 @@ from graph.clauses import clauses, trim
 from graph.counts import find_counts
 from graph.curation import Curation, Quantity, Step
 from graph.dates import DateMention, find_dates, status_of, status_of_interval
-from graph.facts import Fact, Roles, aggregate_status, clause_status, read_clause, read_unit
+from graph.facts import (
+    THOSE_COUNTRIES,
+    Fact,
+    Roles,
+    aggregate_status,
+    clause_status,
+    read_clause,
+    read_unit,
+)
 from graph.facts import Unit as FactUnit
 from graph.gazetteer import Entity, Matcher
 from graph.labels import action_label, event_label, names_only, sum_label
@@ -211,11 +219,19 @@ class GraphWriter:
         for subject in self.subjects.get(commitment.number, []):
             g.add((node, DCT.subject, URIRef(subject.iri)))
             g.add((URIRef(subject.iri), SKOS.prefLabel, Literal(subject.label, lang="en")))
-        self.write_items(commitment.followups, commitment.number, [])
+        self.write_items(commitment.followups, commitment.number, [], commitment.span)
 
-    def write_items(self, items: list[Item], number: str | None, parents: list[URIRef]) -> None:
+    def write_items(
+        self,
+        items: list[Item],
+        number: str | None,
+        parents: list[URIRef],
+        followed: Span | None = None,
+    ) -> None:
         """Each bullet an Action; a paragraph elaborating a bullet is part of it; a heading
-        ('OUTREACH') is not a step, and the bullets under it are actions of their own."""
+        ('OUTREACH') is not a step, and the bullets under it are actions of their own. A bullet
+        that speaks of "all six countries" is located in the countries of the point it follows
+        up (`followed`)."""
         nodes: dict[int, URIRef] = {}
         for i, item in enumerate(items):
             if item.kind == "heading":
@@ -226,7 +242,14 @@ class GraphWriter:
             read = read_unit(self.text, item.span, self.letter.date, self.matcher)
             subs = self.substeps(item, read)
             main = trim(self.text, Span(item.span.start, subs[0].start)) if subs else item.span
-            self.write_action(node, main, item.bold)
+            context = None
+            if followed is not None and THOSE_COUNTRIES.search(words) and not read.roles().places:
+                named = self.text[followed.start : followed.end]
+                context = Roles()
+                for m in self.matcher.find(named):
+                    if m.entity.is_country and m.entity not in context.places:
+                        context.places.append(m.entity)
+            self.write_action(node, main, item.bold, context=context)
             if subs:
                 self.g.set((node, DCT.description, Literal(words, lang="en")))
             for sub in subs:
@@ -322,6 +345,9 @@ class GraphWriter:
             if entity.type == "Person" and entity.affiliation in self.entities:
                 # a Commissioner acts for the Commission; the Executive Director for Frontex
                 g.add((node, EMK.involves, self.entity_node(entity.affiliation, span)))
+            for member in entity.members:
+                # the trilateral Task Force brings the African Union and the United Nations
+                g.add((node, EMK.involves, self.entity_node(member, span)))
         for entity in roles.places:
             g.add((node, EMK.location, self.entity_node(entity.key, span)))
             for region in entity.located_in:
@@ -524,10 +550,15 @@ class GraphWriter:
         read = read_unit(self.text, span, self.letter.date, self.matcher, False)
         if step.same_as:
             targets = [self.action_at(quote) for quote in step.same_as]
+            said = read.roles()
+            if len(targets) > 1:
+                # one clause for several steps ("pilot schemes with Bulgaria and Romania"):
+                # each step has its own country; the clause gives them their common actors
+                said = Roles([e for e in said.involves if not e.is_place], [], [])
             for node in targets:
                 self.said.setdefault(node, []).extend(read.statuses())
                 self.cite(node, span)
-                self.link_roles(node, read.roles(), span)
+                self.link_roles(node, said, span)
                 self.link_keys(node, step.involves, EMK.involves, span)
             self.write_facts(targets[0], read, "body")
             node = targets[0]
