@@ -240,7 +240,8 @@ COMPLETED_CUES = re.compile(
     r"\b(adopted|concluded|signed|took place|took stock|closed|launched and|became|"
     r"has been reached|have now taken place|published|held|met|endorsed|confirmed|"
     r"contracted|presented|relaunched|was launched|made\)|agreed|visited|assisted|"
-    r"has been|have been|resulted|discussed|gathered)\b",
+    r"has been|have been|resulted|discussed|gathered|underlined|"
+    r"(?:has|have) (?:\w+ly )?(?:\w+ed|brought|taken|shown|made|become))\b",
     re.I,
 )
 # what a clause's words say of its status (graph.facts reads each clause with these)
@@ -251,7 +252,8 @@ PLANNED_CUES = re.compile(
 )
 ONGOING_CUES = re.compile(
     r"\b(underway|ongoing|being|in preparation|continues?|continuing|consolidation phase|"
-    r"is advancing|(is|are) \w+ing|currently|operational(?=:)|"
+    r"is advancing|(is|are) (?:by )?\w+ing|(?:has|have) (?:also )?been \w+ing|(?:has|have) (?:started|begun) \w+ing|latest|currently|"
+    r"operational(?=:)|"
     r"now(?!\s+(?:been|taken|\w+ed)\b))\b",
     re.I,
 )

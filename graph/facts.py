@@ -62,6 +62,8 @@ LISTED_BEFORE = re.compile(
 # a statement of purpose: who is named in it is what it is for
 PURPOSE = re.compile(r"\bto (support|identify|ensure|help)\b[^;:]*$")
 BORDER_OF = re.compile(r"\bborders? (of|with|between) [^;:.]{0,60}$")
+COUNTED = re.compile(r"(?:two|three|four|five|six|seven|eight|nine|ten|\d+) \w", re.I)
+INFINITIVE = re.compile(r"to be|need to|to launch|to travel|to take place", re.I)
 # words that point back at countries named before ("in all six countries")
 THOSE_COUNTRIES = re.compile(r"\b(?:all|these|those|the) (?:\w+ )?countries\b")
 HAPPENING = re.compile(r"\b(signed|adopted|adoption|launched|contracted|disbursed|met|visit\w*)\b")
@@ -115,6 +117,7 @@ class Unit:
     heading: Span | None
     heading_roles: Roles
     clauses: list[Clause]
+    heading_status: str | None = None  # "ASOPs in consolidation phase": what the heading says
 
     @property
     def facts(self) -> list[Fact]:
@@ -134,9 +137,12 @@ class Unit:
 
     def statuses(self) -> list[str]:
         """What its clauses and facts say of their status (a noun phrase says nothing)."""
-        return [c.status for c in self.clauses if c.status] + [
-            f.status for f in self.facts if f.status
-        ]
+        heading = [self.heading_status] if self.heading_status else []
+        return (
+            heading
+            + [c.status for c in self.clauses if c.status]
+            + [f.status for f in self.facts if f.status]
+        )
 
 
 def aggregate_status(said: list[str]) -> str | None:
@@ -239,9 +245,18 @@ def clause_status(words: str, dates: list[DateMention], letter: date) -> str | N
     the step: "confirmed its commitment to ... a new status agreement which will allow ..." is
     done."""
     words = RELATIVE.split(words, maxsplit=1)[0]
+    if re.search(r"\bbeing planned\b", words):
+        return "Planned"  # "next mission being planned": what is planned is ahead
     if ONGOING_CUES.search(words):
         return "Ongoing"
-    if PLANNED_CUES.search(words):
+    planned = PLANNED_CUES.search(words)
+    if planned:
+        done = COMPLETED_CUES.search(words, planned.end() + 2)  # not "to be confirmed"
+        if done and INFINITIVE.match(planned.group(0)):
+            # "call for equipment to be put at the disposal of Frontex closed in January",
+            # "Need to launch formal negotiations ... underlined in Commission visits": the
+            # infinitive belongs to the thing named; the verb after it tells the step
+            return "Completed"
         return "Planned"
     if COMPLETED_CUES.search(words):
         return "Completed"
@@ -257,9 +272,12 @@ def event_status(words: str, mention: DateMention, letter: date) -> str:
         return "Completed"
     if mention.first > letter or mention.phrase.startswith("by "):
         return "Planned"  # to come, or a deadline ahead ("by end March")
-    return clause_status(words, [], letter) or status_of_interval(
-        mention.first, mention.last, letter
-    )
+    said = clause_status(words, [], letter)
+    if said is None and COUNTED.match(words):
+        return (
+            "Completed"  # "Three joint return operations in February and March": counted, so held
+        )
+    return said or status_of_interval(mention.first, mention.last, letter)
 
 
 def _shift_date(d: DateMention, offset: int) -> DateMention:
@@ -304,7 +322,8 @@ def read_unit(
                 if not _actors(fact.roles):
                     fact.roles.add(subject)
         read.append(clause)
-    return Unit(span, head, head_roles, read)
+    head_status = clause_status(text[head.start : head.end], [], letter) if head else None
+    return Unit(span, head, head_roles, read, head_status)
 
 
 def _dependent(words: str) -> bool:

@@ -256,6 +256,8 @@ class GraphWriter:
                 sub_words = self.text[sub.start : sub.end]
                 sub_node = self.unique("action", sub_words, number or "annex")
                 self.write_action(sub_node, sub, [], with_heading=False, context=read.heading_roles)
+                if read.heading_status:  # "ASOPs in consolidation phase: ...; Western Balkans ..."
+                    self.said[sub_node].append(read.heading_status)
                 self.g.add((sub_node, EMK.partOf, node))
                 if number is not None:
                     self.g.add((sub_node, EMK.implements, self.iri("commitment", number)))
@@ -715,6 +717,37 @@ class GraphWriter:
             self.g.remove((node, EMK.status, None))
             self.set_status(node, aggregate_status(said) or self.fallback_status[node])
 
+    def join_cross_references(self) -> None:
+        """An annex bullet that points to another point for the same step ("Bilateral meetings
+        between Commission and all Member States underway ... (see point 10)") is that step told
+        again: one action, with both passages, both points and what each says of its status."""
+        g = self.g
+        for node in list(self.said):
+            words = str(g.value(node, DCT.description) or "")
+            see = SEE_POINT.search(words)
+            if see is None:
+                continue
+            point = self.iri("commitment", see.group(1))
+            mine = _content_words(words)
+            candidates = [
+                (len(mine & _content_words(str(g.value(c, DCT.description) or ""))), str(c), c)
+                for c in g.subjects(EMK.implements, point)
+                if isinstance(c, URIRef) and c != node and (c, EMK.partOf, None) not in g
+            ]
+            if not candidates:
+                continue
+            overlap, _, target = max(candidates)
+            if overlap < 2:
+                continue
+            for p, o in list(g.predicate_objects(node)):
+                if p in JOINED:
+                    g.add((target, p, o))
+            for s, p in list(g.subject_predicates(node)):
+                g.add((s, p, target))
+            g.remove((node, None, None))
+            g.remove((None, None, node))
+            self.said[target] = self.said[target] + self.said.pop(node)
+
     def write_entities(self) -> None:
         g = self.g
         for key in sorted(self.mentioned):
@@ -750,12 +783,49 @@ class GraphWriter:
         self.write_themes()
         self.write_body()
         self.write_curated()
+        self.join_cross_references()
         self.write_statuses()
         self.write_entities()
         return self.g
 
 
 # --- text helpers --------------------------------------------------------------------------------
+
+SEE_POINT = re.compile(r"\(see point (\d+)\)")
+# what an action told twice keeps of its second telling: its passage, point, roles and events
+JOINED = (
+    PROV.wasDerivedFrom,
+    EMK.implements,
+    EMK.involves,
+    EMK.location,
+    EMK.refersTo,
+    EMK.hasEvent,
+    DCT.subject,
+)
+STOPWORDS = frozenset(
+    [
+        "the",
+        "and",
+        "with",
+        "all",
+        "of",
+        "in",
+        "to",
+        "for",
+        "by",
+        "on",
+        "a",
+        "an",
+        "its",
+        "their",
+        "see",
+        "point",
+    ]
+)
+
+
+def _content_words(words: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z]{3,}", words.lower()) if w not in STOPWORDS}
 
 
 def _first(text: str, words: str) -> Span:
