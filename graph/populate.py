@@ -16,7 +16,7 @@ from decimal import Decimal
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, XSD
 
-from graph.clauses import clauses, trim
+from graph.clauses import trim
 from graph.counts import find_counts
 from graph.curation import Curation, Quantity, Step
 from graph.dates import DateMention, find_dates, status_of, status_of_interval
@@ -26,7 +26,6 @@ from graph.facts import (
     Roles,
     aggregate_status,
     clause_status,
-    read_clause,
     read_unit,
 )
 from graph.facts import Unit as FactUnit
@@ -35,7 +34,7 @@ from graph.labels import action_label, event_label, names_only, sum_label
 from graph.letter import Commitment, Item, Letter, Paragraph, Span
 from graph.money import find_amounts
 from graph.namespaces import BASE, DCT, EMK, FOAF, OA, PROV, SCHEMA, SKOS, resource, slugify
-from graph.restatements import Restatements, Written
+from graph.restatements import Restatements, Written, happening_kinds
 from graph.sentences import split_sentences
 
 CC_BY = URIRef("https://creativecommons.org/licenses/by/4.0/")
@@ -414,6 +413,7 @@ class GraphWriter:
             first=fact.date.first if fact.date else None,
             last=fact.date.last if fact.date else None,
             amount=fact.amount.amount if fact.amount else None,
+            kinds=happening_kinds(self.text[fact.span.start : fact.span.end]),
         )
 
     def write_event_fact(
@@ -519,11 +519,14 @@ class GraphWriter:
                 for mention in self.matcher.find(self.text[sentence.start : sentence.end]):
                     self.entity_node(mention.entity.key, sentence)
                 covered_to = sentence.start
-                for clause in clauses(self.text, sentence, self.letter.date):
+                # read as a whole, so that "..., following discussions in its Management Board
+                # this month" is done by the subject of the clause before it
+                whole = read_unit(self.text, sentence, self.letter.date, self.matcher, False)
+                for read in whole.clauses:
+                    clause = read.span
                     here = [s for s in steps if clause.start <= s.span.start < clause.end]
                     if not here:
                         if clause.start >= covered_to:
-                            read = read_clause(self.text, clause, self.letter.date, self.matcher)
                             self.write_facts(None, FactUnit(clause, None, Roles(), [read]), "body")
                         continue
                     for i, step in enumerate(here):
@@ -639,6 +642,12 @@ class GraphWriter:
             self.link_keys(node, event.location, EMK.location, event.span)
             for span in event.also:
                 self.cite(node, span)
+                # the same happening read off its other words ("discussed in our February
+                # meeting") is this event
+                for other_span, other in list(self.event_spans):
+                    overlaps = other_span.start < span.end and span.start < other_span.end
+                    if other != node and overlaps and self.same_dates(node, other):
+                        self.fold(other, node)
         for quantity in self.curation.quantities:
             self.write_quantity(quantity, None)
         for component in self.curation.components:
@@ -739,14 +748,26 @@ class GraphWriter:
             overlap, _, target = max(candidates)
             if overlap < 2:
                 continue
-            for p, o in list(g.predicate_objects(node)):
-                if p in JOINED:
-                    g.add((target, p, o))
-            for s, p in list(g.subject_predicates(node)):
-                g.add((s, p, target))
-            g.remove((node, None, None))
-            g.remove((None, None, node))
+            self.fold(node, target)
             self.said[target] = self.said[target] + self.said.pop(node)
+
+    def fold(self, node: URIRef, into: URIRef) -> None:
+        """`node` told again: `into` takes its passages, points, roles, events and what links to
+        it; `node` goes."""
+        g = self.g
+        for p, o in list(g.predicate_objects(node)):
+            if p in JOINED:
+                g.add((into, p, o))
+        for s, p in list(g.subject_predicates(node)):
+            g.add((s, p, into))
+        g.remove((node, None, None))
+        g.remove((None, None, node))
+        self.event_spans = [(span, into if n == node else n) for span, n in self.event_spans]
+
+    def same_dates(self, a: URIRef, b: URIRef) -> bool:
+        return all(
+            self.g.value(a, p) == self.g.value(b, p) for p in (SCHEMA.startDate, SCHEMA.endDate)
+        )
 
     def write_entities(self) -> None:
         g = self.g
