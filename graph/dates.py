@@ -18,6 +18,13 @@ documented here and in the README:
 | "at the end of February" | the last ten days of that month |
 | "in February and March" | the first day of the one to the last day of the other |
 | "in 2023", "2023-2025", "until 2025" | the year(s); "until": letter date .. end of that year |
+| "before the end of this legislature" | letter date .. 15 July 2024, the last day of the 2019-2024 European Parliament |
+| "our next meeting" (of the European Council, ahead of which the letter is sent) | the day after the letter .. thirty days later |
+
+A happening the letter tells without any date ("Borrell, Várhelyi and Johansson visited the Western
+Balkans"; "next mission being planned") is still an event, with no date phrase: told as done, it
+lies in the period the letter reports on, from the first day of the month before it (the last
+European Council) to its date; told as to come, from its date to the end of its year.
 
 A day or month without a year is in the letter's year (the contract: 2023) — unless the words
 just before it report it as done ("adopted on 21 November", "signed on …") and that would put it
@@ -166,6 +173,21 @@ def _two_months(m: re.Match[str], d: date) -> tuple[date, date, str]:
     return date(year, MONTHS[m.group(1)], 1), _month_end(year, MONTHS[m.group(2)]), "month"
 
 
+def _legislature(m: re.Match[str], d: date) -> tuple[date, date, str]:
+    return d, date(2024, 7, 15), "vague"
+
+
+def _next_meeting(m: re.Match[str], d: date) -> tuple[date, date, str]:
+    return d + timedelta(days=1), d + timedelta(days=30), "vague"
+
+
+def undated(told_as_done: bool, letter: date) -> tuple[date, date]:
+    """The interval of a happening told without a date (see the table above)."""
+    if told_as_done:
+        return (letter.replace(day=1) - timedelta(days=1)).replace(day=1), letter
+    return letter, date(letter.year, 12, 31)
+
+
 def _in_year(m: re.Match[str], d: date) -> tuple[date, date, str]:
     year = int(m.group(1))
     return date(year, 1, 1), date(year, 12, 31), "vague"
@@ -194,6 +216,8 @@ PATTERNS: list[tuple[re.Pattern[str], Handler]] = [
     (re.compile(r"\b" + _MONTH + " and " + _MONTH + _YEAR + r"\b"), _two_months),
     (re.compile(r"\b(by )?" + _MONTH + _YEAR + r"\b"), _month),
     (re.compile(r"\bin (\d{4})\b"), _in_year),
+    (re.compile(r"\bbefore the end of this legislature\b"), _legislature),
+    (re.compile(r"\bour next meeting\b"), _next_meeting),
 ]
 
 

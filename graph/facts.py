@@ -34,6 +34,7 @@ from graph.dates import (
     DateMention,
     find_dates,
     status_of_interval,
+    undated,
 )
 from graph.gazetteer import Entity, Matcher, Mention
 from graph.letter import Span
@@ -62,6 +63,10 @@ LISTED_BEFORE = re.compile(
 # a statement of purpose: who is named in it is what it is for
 PURPOSE = re.compile(r"\bto (support|identify|ensure|help)\b[^;:]*$")
 BORDER_OF = re.compile(r"\bborders? (of|with|between) [^;:.]{0,60}$")
+# a visit or a mission the clause is about (not "underlined in Commission visits")
+UNDATED_HAPPENING = re.compile(
+    r"\b(visited|visiting|will visit|(?:next|a|the) (?:\w+ )?(?:visit|mission))\b"
+)
 COUNTED = re.compile(r"(?:two|three|four|five|six|seven|eight|nine|ten|\d+) \w", re.I)
 INFINITIVE = re.compile(r"to be|need to|to launch|to travel|to take place", re.I)
 # words that point back at countries named before ("in all six countries")
@@ -392,6 +397,15 @@ def read_clause(
                 status=event_status(text[segment.start : segment.end], d, letter),
             )
         )
+
+    if not event_dates and not amounts and UNDATED_HAPPENING.search(words):
+        # "Borrell, Várhelyi and Johansson visited the Western Balkans", "next mission being
+        # planned": a happening without a date is an event all the same
+        said = clause_status(words, [], letter)
+        if said in ("Completed", "Planned"):
+            first, last = undated(said == "Completed", letter)
+            when = DateMention(span.start, span.start, "", first, last, "undated")
+            facts.append(Fact("event", span, span, clause_roles, date=when, status=said))
 
     sum_dates = [d for d in dates if d not in event_dates]
     previous: MoneyMention | None = None

@@ -448,7 +448,8 @@ class GraphWriter:
         g.add((node, RDFS.label, Literal(label, lang="en")))
         g.add((node, DCT.description, Literal(words, lang="en")))
         self.set_event_dates(node, fact.date)
-        g.add((node, EMK.datePhrase, Literal(fact.date.phrase)))
+        if fact.date.phrase:  # an undated happening has its interval but no words for it
+            g.add((node, EMK.datePhrase, Literal(fact.date.phrase)))
         self.set_status(node, fact.status or "Ongoing")
         self.cite(node, fact.span)
         self.link_roles(node, fact.roles, fact.span)
