@@ -276,7 +276,7 @@ PLANNED_CUES = re.compile(
 )
 ONGOING_CUES = re.compile(
     r"\b(underway|ongoing|being|in preparation|continues?|continuing|consolidation phase|"
-    r"is advancing|(is|are) (?:by )?\w+ing|(?:has|have) (?:also )?been \w+ing|(?:has|have) (?:started|begun) \w+ing|latest|currently|"
+    r"is advancing|(is|are) (?:also |by |now )?\w+ing|(?:has|have) (?:also )?been \w+ing|(?:has|have) (?:started|begun) \w+ing|latest|currently|"
     r"operational(?=:)|"
     r"now(?!\s+(?:been|taken|\w+ed)\b))\b",
     re.I,

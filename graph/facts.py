@@ -48,7 +48,7 @@ DEPENDENT = re.compile(
     r"^(following|with|offering|including|leading|identifying|supporting|made|as|while|"
     r"combined|building|stepping|to)\b"
 )
-RELATIVE = re.compile(r"\s(?:which|who)\s")
+RELATIVE = re.compile(r"\s(?:which|who|that)\s")
 PART_BEFORE = re.compile(r"(including|of which|first)\s*$|\(first\s*$", re.I)
 # a clause that deals with a country as a counterpart: it takes part, not only where things are
 COUNTERPART = re.compile(
@@ -123,6 +123,7 @@ class Unit:
     heading_roles: Roles
     clauses: list[Clause]
     heading_status: str | None = None  # "ASOPs in consolidation phase": what the heading says
+    first_place: Roles | None = None  # the first place it names, for the sentence after it
 
     @property
     def facts(self) -> list[Fact]:
@@ -167,6 +168,8 @@ def roles(text: str, mentions: list[Mention]) -> Roles:
     counterpart = bool(COUNTERPART.search(text))
     for mention in mentions:
         entity = mention.entity
+        if _aside(text, mention) and entity.type != "Policy":
+            continue  # "(including Cyprus first reception)": an example, not who or where
         after = text[mention.end : mention.end + 40]
         before = text[max(0, mention.start - 10) : mention.start]
         if entity.type == "Policy":
@@ -187,7 +190,7 @@ def roles(text: str, mentions: list[Mention]) -> Roles:
                 if not _only_where(text, mention, counterpart):
                     _add(out.involves, entity)
                 _add(out.places, entity)
-        elif not (_beneficiary(text, mention) or _aside(text, mention)):
+        elif not _beneficiary(text, mention):
             _add(out.involves, entity)
     return out
 
@@ -275,7 +278,7 @@ def event_status(words: str, mention: DateMention, letter: date) -> str:
     spans the letter's is read by the tense."""
     if mention.last < letter:
         return "Completed"
-    if mention.first > letter or mention.phrase.startswith("by "):
+    if mention.first > letter or mention.phrase.startswith(("by ", "before ")):
         return "Planned"  # to come, or a deadline ahead ("by end March")
     said = clause_status(words, [], letter)
     if said is None and COUNTED.match(words):
@@ -300,9 +303,12 @@ def read_unit(
     matcher: Matcher,
     with_heading: bool = True,
     context: Roles | None = None,
+    carried: Roles | None = None,
 ) -> Unit:
     """A bullet or sentence, read clause by clause; `context` stands for a heading the span
-    lies under (a further sentence of a bullet)."""
+    lies under (a further sentence of a bullet); `carried` for the place the sentence before
+    it named (a paragraph of the body keeps to its country: "Reinforced cooperation with
+    Bangladesh ... Further engagement, including a visit by Commissioner Johansson ...")."""
     head = heading(text, span) if with_heading else None
     head_roles = context or Roles()
     body = span
@@ -312,13 +318,19 @@ def read_unit(
         rest = text[head.end : span.end]
         body = Span(head.end + len(rest) - len(rest.lstrip(": ")), span.end)
     read: list[Clause] = []
-    carried: Roles | None = None  # the first place the unit names, as it is named there
-    for c in clauses(text, body, letter):
-        clause = read_clause(text, c, letter, matcher, head_roles, carried)
-        if carried is None and clause.own_places:
-            first = clause.own_places[0]
-            carried = Roles([first] if first in clause.roles.involves else [], [first], [])
-        if read and not _actors(clause.roles) and _dependent(text[c.start : c.end]):
+    spans = clauses(text, body, letter)
+    # the first place the unit names, as it is named there, belongs to its clauses that name
+    # none ("Following first delivery in February, two more boats to be delivered to Libya")
+    first_place: Roles | None = None
+    for c in spans:
+        named = roles(text[c.start : c.end], matcher.find(text[c.start : c.end]))
+        if named.places:
+            first = named.places[0]
+            first_place = Roles([first] if first in named.involves else [], [first], [])
+            break
+    for c in spans:
+        clause = read_clause(text, c, letter, matcher, head_roles, first_place or carried)
+        if read and not _actors(clause.roles) and dependent(text[c.start : c.end]):
             # "..., following discussions in its Management Board this month": a dependent
             # clause without actors of its own is done by the subject of the one before
             subject = Roles(_actors(read[-1].roles), [], [])
@@ -328,10 +340,10 @@ def read_unit(
                     fact.roles.add(subject)
         read.append(clause)
     head_status = clause_status(text[head.start : head.end], [], letter) if head else None
-    return Unit(span, head, head_roles, read, head_status)
+    return Unit(span, head, head_roles, read, head_status, first_place)
 
 
-def _dependent(words: str) -> bool:
+def dependent(words: str) -> bool:
     """A clause without a subject of its own: 'following ...', 'with ...', or one that opens
     with its verb ('signed €624 million package ...')."""
     first = words.split(" ", 1)[0]

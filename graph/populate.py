@@ -26,6 +26,7 @@ from graph.facts import (
     Roles,
     aggregate_status,
     clause_status,
+    dependent,
     read_unit,
 )
 from graph.facts import Unit as FactUnit
@@ -279,12 +280,15 @@ class GraphWriter:
         bold: list[Span],
         with_heading: bool = True,
         context: Roles | None = None,
+        carried: Roles | None = None,
     ) -> None:
         """An action and the facts its clauses report: events, sums; its own status and dates
         follow from them."""
         g = self.g
         text = self.text[span.start : span.end]
-        read = read_unit(self.text, span, self.letter.date, self.matcher, with_heading, context)
+        read = read_unit(
+            self.text, span, self.letter.date, self.matcher, with_heading, context, carried
+        )
         g.add((node, RDF.type, EMK.Action))
         place = read.place
         first = read.clauses[0].span if read.clauses else span
@@ -383,7 +387,10 @@ class GraphWriter:
     ) -> None:
         """Each count goes to the event whose words hold it, else to the clause's sum, else to
         the action; a node carries one count. Curated quantities are written by curation."""
-        curated = [q.span for q in self.curation.quantities] if self.curation else []
+        quantities = self.curation.quantities if self.curation else []
+        curated = [q.span for q in quantities] + [p.span for q in quantities for p in q.parts]
+        # "four areas for immediate action" is a list the letter names (a concept scheme)
+        listed = [t.span for t in self.curation.themes] if self.curation else []
         for clause in read.clauses:
             words = self.text[clause.span.start : clause.span.end]
             for count in find_counts(words, self.letter.date):
@@ -400,6 +407,16 @@ class GraphWriter:
                         self.g.add((node, EMK.quantity, _decimal(count.quantity)))
                         self.g.add((node, EMK.unit, Literal(count.unit, lang="en")))
                         break
+                else:
+                    if any(t.start <= at < t.end for t in listed):
+                        continue
+                    # a count told on its own ("... agreed with 79 African, Caribbean, and
+                    # Pacific partners"): a quantity of its own
+                    span = Span(at, clause.span.start + count.end)
+                    words = self.text[span.start : span.end]
+                    self.write_quantity(
+                        Quantity(span, words, int(count.quantity), count.unit), None
+                    )
 
     def written_as(self, fact: Fact, kind: str, origin: str, node: URIRef) -> Written:
         keys = frozenset(e.key for e in (*fact.roles.involves, *fact.roles.places))
@@ -516,16 +533,34 @@ class GraphWriter:
         steps = sorted(self.curation.steps if self.curation else [], key=lambda s: s.span.start)
         for paragraph in self.letter.paragraphs:
             theme = self.area_themes.get(paragraph.area or "")
+            carried: Roles | None = None
             for sentence in self.body_sentences(paragraph):
                 for mention in self.matcher.find(self.text[sentence.start : sentence.end]):
                     self.entity_node(mention.entity.key, sentence)
                 covered_to = sentence.start
                 # read as a whole, so that "..., following discussions in its Management Board
                 # this month" is done by the subject of the clause before it
-                whole = read_unit(self.text, sentence, self.letter.date, self.matcher, False)
+                whole = read_unit(
+                    self.text, sentence, self.letter.date, self.matcher, False, None, carried
+                )
+                told: list[tuple[Span, Step]] = []
                 for read in whole.clauses:
                     clause = read.span
                     here = [s for s in steps if clause.start <= s.span.start < clause.end]
+                    words = self.text[clause.start : clause.end]
+                    if (
+                        not here
+                        and told
+                        and told[-1][0].end <= clause.start
+                        and dependent(words)
+                        and not words.startswith("as ")  # "as set out at ... on 9 March"
+                    ):
+                        # "..., with already 130 standing corps deployed at its borders with
+                        # Hungary and Bulgaria": a dependent clause belongs to the step before it
+                        last, step = told.pop()
+                        told.append((Span(last.start, clause.end), step))
+                        covered_to = max(covered_to, clause.end)
+                        continue
                     if not here:
                         if clause.start >= covered_to:
                             self.write_facts(None, FactUnit(clause, None, Roles(), [read]), "body")
@@ -536,9 +571,12 @@ class GraphWriter:
                         end = max(end, min(step.span.end, sentence.end))
                         span = trim(self.text, Span(start, end))
                         covered_to = max(covered_to, span.end)
-                        node = self.write_step(span, step)
-                        if theme is not None:
-                            self.g.add((node, DCT.subject, theme))
+                        told.append((span, step))
+                for span, step in told:
+                    node = self.write_step(span, step, carried)
+                    if theme is not None:
+                        self.g.add((node, DCT.subject, theme))
+                carried = whole.first_place or carried
 
     def body_sentences(self, paragraph: Paragraph) -> list[Span]:
         """The paragraph's sentences; an area heading ('Strengthening external borders:') is not
@@ -551,11 +589,17 @@ class GraphWriter:
             sentences[0] = Span(lead.end + skip, sentences[0].end)
         return sentences
 
-    def write_step(self, span: Span, step: Step) -> URIRef:
-        """A step the body reports: the action(s) it restates (`same_as`), or its own."""
-        read = read_unit(self.text, span, self.letter.date, self.matcher, False)
+    def write_step(self, span: Span, step: Step, carried: Roles | None = None) -> URIRef:
+        """A step the body reports: the action(s) it restates (`same_as`), or its own. A
+        restatement keeps to the place the sentence before it named only where the step it
+        restates is."""
+        targets = [self.action_at(quote) for quote in step.same_as]
+        if carried is not None and targets:
+            where = {o for t in targets for o in self.g.objects(t, EMK.location)}
+            if self.iri(carried.places[0].kind, carried.places[0].slug) not in where:
+                carried = None
+        read = read_unit(self.text, span, self.letter.date, self.matcher, False, None, carried)
         if step.same_as:
-            targets = [self.action_at(quote) for quote in step.same_as]
             said = read.roles()
             if len(targets) > 1:
                 # one clause for several steps ("pilot schemes with Bulgaria and Romania"):
@@ -570,7 +614,7 @@ class GraphWriter:
             node = targets[0]
         else:
             node = self.unique("action", self.text[span.start : span.end], "letter")
-            self.write_action(node, span, [], with_heading=False)
+            self.write_action(node, span, [], with_heading=False, carried=carried)
             self.link_keys(node, step.involves, EMK.involves, span)
             if not step.commitments:
                 self.g.add((node, DCT.isPartOf, self.document))
@@ -658,7 +702,9 @@ class GraphWriter:
             for part in component.parts:
                 self.g.add((self.funding_in(part), EMK.componentOf, whole))
 
-    def write_quantity(self, quantity: Quantity, whole: URIRef | None, label: str = "") -> None:
+    def write_quantity(
+        self, quantity: Quantity, whole: URIRef | None, label: str = "", unit: str = ""
+    ) -> None:
         """A count the letter gives, as an Event; its parts as Events that are components."""
         g = self.g
         label = label or quantity.label
@@ -666,7 +712,7 @@ class GraphWriter:
         g.add((node, RDF.type, EMK.Event))
         g.add((node, RDFS.label, Literal(label, lang="en")))
         g.add((node, EMK.quantity, _decimal(Decimal(quantity.quantity))))
-        g.add((node, EMK.unit, Literal(quantity.unit, lang="en")))
+        g.add((node, EMK.unit, Literal(quantity.unit or unit, lang="en")))  # parts: the whole's
         container = self.container_of(quantity.span)
         words = self.text[container.start : container.end] if container else ""
         dates = find_dates(words, self.letter.date)
@@ -695,7 +741,7 @@ class GraphWriter:
         if action is not None:
             g.add((action, EMK.hasEvent, node))
         for part in quantity.parts:
-            self.write_quantity(part, node, f"{label}: {part.label}")
+            self.write_quantity(part, node, f"{label}: {part.label}", quantity.unit or unit)
 
     def funding_in(self, span: Span) -> URIRef:
         starts = sorted(at for at in self.funding_at if span.start <= at < span.end)
