@@ -35,7 +35,7 @@ PREDICATE = re.compile(
     r"to be|underway|ongoing|now|met|set out|took|taken|sign|signed|launched|held|made|"
     r"enters|entered|became|continues?|stands ready|confirmed|presented|concluded|closed|"
     r"agreed|adopted|published|endorsed|contracted|discussed|gathered|provided|accepted|"
-    r"visited|deployed|relaunched|assisted|resulted|reached|underlined|delivered|"
+    r"visited|deployed|relaunched|assisted|resulted|reached|underlined|delivered|we see|"
     r"[a-z]{3,}ed(?= (?:by|on|in|at|to|with)\b))\b"
 )
 # a heading names a thing or a place; one with a verb is a clause ('Equipment and capacity

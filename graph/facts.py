@@ -49,11 +49,13 @@ DEPENDENT = re.compile(
     r"combined|building|stepping|to)\b"
 )
 RELATIVE = re.compile(r"\s(?:which|who|that)\s")
+BESIDE_BEFORE = re.compile(r"\b(on top of|in addition to)\b[\w\s]*$", re.I)
 PART_BEFORE = re.compile(r"(including|of which|first)\s*$|\(first\s*$", re.I)
 # a clause that deals with a country as a counterpart: it takes part, not only where things are
 COUNTERPART = re.compile(
     r"\b(agreements?|negotiat\w*|dialogue|round table|visit\w*|mission|met|meeting|talks|"
-    r"returns?|return flight|readmission|partnership|confirmed|engagement|transfers?)\b",
+    r"returns?|return flight|readmission|partnership|confirmed|engagement|transfers?|"
+    r"exchange of letters|joint statement)\b",
     re.I,
 )
 # names listed before the one read ("Germany, France, Croatia, Romania and ")
@@ -71,6 +73,8 @@ COUNTED = re.compile(r"(?:two|three|four|five|six|seven|eight|nine|ten|\d+) \w",
 INFINITIVE = re.compile(r"to be|need to|to launch|to travel|to take place", re.I)
 # words that point back at countries named before ("in all six countries")
 THOSE_COUNTRIES = re.compile(r"\b(?:all|these|those|the) (?:\w+ )?countries\b")
+# words that point back at the items listed before ("these pilot projects")
+THESE_ITEMS = re.compile(r"\b(?:these|those) (?:\w+ )?(?:projects|schemes|pilots|agreements)\b")
 HAPPENING = re.compile(r"\b(signed|adopted|adoption|launched|contracted|disbursed|met|visit\w*)\b")
 
 
@@ -101,6 +105,7 @@ class Fact:
     dates: list[DateMention] = field(default_factory=list)  # sums: the period
     amount: MoneyMention | None = None
     part_of: MoneyMention | None = None  # sums: the amount it is part of
+    beside: bool = False  # sums: a part, or the ground of another; no actors of its own
     status: str | None = None
 
 
@@ -239,7 +244,15 @@ def _beneficiary(text: str, mention: Mention) -> bool:
         return False
     before = text[max(0, mention.start - 120) : mention.start]
     governing = _governing(before)
-    return bool(re.search(r"\b(to|in|all|of|a)$", governing) or PURPOSE.search(before))
+    if re.match(r"\s[a-z]", text[mention.end : mention.end + 2]) and not text[
+        mention.start : mention.end
+    ].endswith("s"):
+        return True  # "Member State experts": an adjective
+    return bool(
+        re.search(r"\b(to|in|of|a)(\s(all|specific|the|concerned))?$", governing)
+        or re.search(r"\b(all|specific)$", governing)
+        or PURPOSE.search(before)
+    )
 
 
 def _add(items: list[Entity], entity: Entity) -> None:
@@ -336,7 +349,7 @@ def read_unit(
             subject = Roles(_actors(read[-1].roles), [], [])
             clause.roles.add(subject)
             for fact in clause.facts:
-                if not _actors(fact.roles):
+                if not _actors(fact.roles) and not fact.beside:
                     fact.roles.add(subject)
         read.append(clause)
     head_status = clause_status(text[head.start : head.end], [], letter) if head else None
@@ -370,6 +383,9 @@ def read_clause(
     mentions = matcher.find(words)
     clause_roles = roles(words, mentions)
     own_places = list(clause_roles.places)
+    if carried is not None and carried.involves and not COUNTERPART.search(words):
+        # "..., deployment of Frontex Standing Corps mid-April": the country is where, not who
+        carried = Roles([], list(carried.places), [])
     clause_roles = _in_context(clause_roles, context, carried)
     dates = [_shift_date(d, span.start) for d in find_dates(words, letter)]
     amounts = [_shift_money(a, span.start) for a in find_amounts(words)]
@@ -423,10 +439,14 @@ def read_clause(
     previous: MoneyMention | None = None
     for amount in amounts:
         before = text[max(span.start, amount.start - 12) : amount.start]
-        part_of = previous if previous is not None and PART_BEFORE.search(before) else None
-        # a part of a sum ("including €152 million ...") is where its whole is; who signed or
-        # gave the whole is told of the whole
-        sum_roles = Roles([], list(clause_roles.places), []) if part_of else clause_roles
+        wider = text[max(span.start, amount.start - 40) : amount.start]
+        part = bool(PART_BEFORE.search(before))
+        part_of = previous if previous is not None and part else None
+        # a part of a sum ("including €152 million ..."), or a sum told as the ground of
+        # another ("on top of the already committed EUR 208 million"), is where its whole is;
+        # who signed or gave the whole is told of the whole
+        beside = part or bool(BESIDE_BEFORE.search(wider))
+        sum_roles = Roles([], list(clause_roles.places), []) if beside else clause_roles
         facts.append(
             Fact(
                 "sum",
@@ -436,6 +456,7 @@ def read_clause(
                 dates=sum_dates,
                 amount=amount,
                 part_of=part_of,
+                beside=beside,
             )
         )
         previous = amount
@@ -446,8 +467,9 @@ def read_clause(
 def _in_context(own: Roles, context: Roles | None, carried: Roles | None) -> Roles:
     out = Roles()
     if context is not None:
-        out.add(Roles(list(context.involves), list(context.places), []))
-    if carried is not None and not own.places:
+        out.add(Roles(list(context.involves), list(context.places), list(context.refers)))
+    located = any(e.located_in for e in own.refers)  # "the EU-Turkey Statement" is in Türkiye
+    if carried is not None and not own.places and not located:
         out.add(carried)
     out.add(own)
     return out

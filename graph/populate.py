@@ -21,6 +21,7 @@ from graph.counts import find_counts
 from graph.curation import Curation, Quantity, Step
 from graph.dates import DateMention, find_dates, status_of, status_of_interval
 from graph.facts import (
+    THESE_ITEMS,
     THOSE_COUNTRIES,
     Fact,
     Roles,
@@ -243,12 +244,20 @@ class GraphWriter:
             subs = self.substeps(item, read)
             main = trim(self.text, Span(item.span.start, subs[0].start)) if subs else item.span
             context = None
-            if followed is not None and THOSE_COUNTRIES.search(words) and not read.roles().places:
-                named = self.text[followed.start : followed.end]
+            named: list[str] = []
+            if not read.roles().places:
+                if followed is not None and THOSE_COUNTRIES.search(words):
+                    named = [self.text[followed.start : followed.end]]
+                elif THESE_ITEMS.search(words):  # "these pilot projects": the bullets before
+                    named = [self.text[x.span.start : x.span.end] for x in items[:i]]
+            if named:
                 context = Roles()
-                for m in self.matcher.find(named):
-                    if m.entity.is_country and m.entity not in context.places:
-                        context.places.append(m.entity)
+                for told in named:
+                    countries = [m.entity for m in self.matcher.find(told) if m.entity.is_country]
+                    # a list of countries is all of them; a bullet before is its first country
+                    for entity in countries if len(named) == 1 else countries[:1]:
+                        if entity not in context.places:
+                            context.places.append(entity)
             self.write_action(node, main, item.bold, context=context)
             if subs:
                 self.g.set((node, DCT.description, Literal(words, lang="en")))
@@ -573,7 +582,9 @@ class GraphWriter:
                         covered_to = max(covered_to, span.end)
                         told.append((span, step))
                 for span, step in told:
-                    node = self.write_step(span, step, carried)
+                    # a step told in the second clause keeps to the place of the first ("With
+                    # partners in North Africa, we continue ..., while also developing ...")
+                    node = self.write_step(span, step, whole.first_place or carried)
                     if theme is not None:
                         self.g.add((node, DCT.subject, theme))
                 carried = whole.first_place or carried
