@@ -531,9 +531,12 @@ class GraphWriter:
             g.add((node, EMK.donor, self.entity_node(donor.key, clause)))
         if not donors and DONOR_DEFAULT in self.entities:
             g.add((node, EMK.donor, self.entity_node(DONOR_DEFAULT, clause)))
-        for entity in fact.roles.involves:
-            if entity.type in ("PartnerCountry", "MemberState", "Agency"):
-                g.add((node, EMK.recipient, self.entity_node(entity.key, clause)))
+        # a country a sum goes to is where it is spent ("budget support for Morocco"), whether
+        # or not it also takes part; an agency named with it receives it
+        receivers = [e for e in fact.roles.involves if e.type == "Agency"]
+        receivers += [e for e in (*fact.roles.involves, *fact.roles.places) if e.is_country]
+        for entity in dict.fromkeys(e.key for e in receivers):
+            g.add((node, EMK.recipient, self.entity_node(entity, clause)))
         self.link_roles(node, fact.roles, clause)
 
     # --- the letter's body ----------------------------------------------------------------------
