@@ -18,7 +18,7 @@ from rdflib.namespace import RDF, RDFS, XSD
 
 from graph.clauses import trim
 from graph.counts import find_counts
-from graph.curation import Curation, Quantity, Step
+from graph.curation import Correction, Curation, Quantity, Step
 from graph.dates import DateMention, find_dates, status_of, status_of_interval
 from graph.facts import (
     THESE_ITEMS,
@@ -32,7 +32,7 @@ from graph.facts import (
 )
 from graph.facts import Unit as FactUnit
 from graph.gazetteer import Entity, Matcher
-from graph.labels import action_label, event_label, names_only, sum_label
+from graph.labels import action_label, euro, event_label, names_only, sum_label
 from graph.letter import Commitment, Item, Letter, Paragraph, Span
 from graph.money import find_amounts
 from graph.namespaces import BASE, DCT, EMK, FOAF, OA, PROV, SCHEMA, SKOS, resource, slugify
@@ -715,6 +715,23 @@ class GraphWriter:
                 self.g.add((whole, EMK.itemised, Literal(True)))
             for part in component.parts:
                 self.g.add((self.funding_in(part), EMK.componentOf, whole))
+        for correction in self.curation.corrections:
+            self.correct(correction)
+
+    def correct(self, correction: Correction) -> None:
+        """An evident slip in a figure: the amount meant, the letter's figure kept beside it and
+        a note saying why; the label says what is meant."""
+        g = self.g
+        node = self.funding_in(correction.span)
+        written = Decimal(str(g.value(node, EMK.amountEUR)))
+        if written == written.to_integral_value():
+            written = written.quantize(Decimal(1))
+        meant = Decimal(correction.amount)
+        g.set((node, EMK.amountEUR, _decimal(meant)))
+        g.add((node, EMK.amountAsWritten, _decimal(written)))
+        g.add((node, SKOS.editorialNote, Literal(correction.note, lang="en")))
+        label = str(g.value(node, RDFS.label))
+        g.set((node, RDFS.label, Literal(label.replace(euro(written), euro(meant), 1), lang="en")))
 
     def write_quantity(
         self, quantity: Quantity, whole: URIRef | None, label: str = "", unit: str = ""
