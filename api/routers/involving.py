@@ -341,22 +341,25 @@ def intersect(
                     "via": row.get("via") or None,
                 }
             )
-        vias = [str(m["via"]) for m in matches if m["via"]]
-        rows.append(
-            {
-                "kind": first.get("kind"),
-                "iri": iri,
-                "label": first.get("label"),
-                "commitments": _numbers(first.get("commitments")),
-                "startDate": _text(first.get("startDate")),
-                "endDate": _text(first.get("endDate")),
-                "status": first.get("status"),
-                "passage": first.get("passage"),
-                "via": ", ".join(dict.fromkeys(vias)) or None,
-                "matches": matches,
-            }
-        )
+        rows.append(shape_row(first, matches))
     return rows
+
+
+def shape_row(row: Mapping[str, object], matches: list[dict[str, object]]) -> dict[str, object]:
+    """One answer row as /involving gives it, with how each entity matched."""
+    vias = [str(m["via"]) for m in matches if m["via"]]
+    return {
+        "kind": row.get("kind"),
+        "iri": str(row["resource"]),
+        "label": row.get("label"),
+        "commitments": _numbers(row.get("commitments")),
+        "startDate": _text(row.get("startDate")),
+        "endDate": _text(row.get("endDate")),
+        "status": row.get("status"),
+        "passage": row.get("passage"),
+        "via": ", ".join(dict.fromkeys(vias)) or None,
+        "matches": matches,
+    }
 
 
 def _split(value: object, separator: str) -> list[str]:
@@ -419,4 +422,4 @@ def _by_language(names: Sequence[tuple[str, str]]) -> dict[str, list[str]]:
     return grouped
 
 
-__all__ = ["EntityIndex", "Match", "Name", "intersect", "router"]
+__all__ = ["EntityIndex", "Match", "Name", "intersect", "router", "shape_row"]
