@@ -116,6 +116,20 @@ def _resolve(base: str | None, iri: str) -> str:
     return urljoin(base, iri) if base else iri
 
 
+def undeclared_prefixes(text: str) -> list[str]:
+    """The prefixes of the query's prefixed names that its prologue does not declare."""
+    stream = tokens(text)
+    prologue = _read_prologue(stream)
+    rest = [prologue.first, *stream] if prologue.first is not None else []
+    missing: list[str] = []
+    for token in rest:
+        if token is not None and token.kind == "pname":
+            prefix = token.text.split(":", 1)[0]
+            if prefix not in prologue.prefixes and prefix not in missing:
+                missing.append(prefix)
+    return missing
+
+
 def query_form(text: str) -> QueryForm | None:
     """SELECT/CONSTRUCT/DESCRIBE/ASK from the first keyword after the prologue, or None."""
     first = _read_prologue(tokens(text)).first
@@ -304,4 +318,5 @@ __all__ = [
     "inspect_query",
     "query_form",
     "tokens",
+    "undeclared_prefixes",
 ]

@@ -9,8 +9,8 @@ the source and licence in its header. `python -m graph.authority FOLDER` writes 
 from a copy of the tables (`../shared/vendor/eu-authority-tables/`).
 
 At build time `add_authority_labels` gives each linked node those names as `skos:altLabel`
-with their language tag, leaving out the names the node already has (by `name_key`: the
-Italian "Serbia" is the English label).
+with their language tag ("Serbien"@da, "Serbien"@de, "Serbien"@sv), leaving out those that are
+already its English names (by `name_key`: the Italian "Serbia" is the English label).
 """
 
 from __future__ import annotations
@@ -125,22 +125,18 @@ def add_authority_labels(graph: Graph, labels: Graph | None = None) -> int:
             name_key(str(name))
             for predicate in (RDFS.label, SKOS.altLabel, EMK.adjective)
             for name in graph.objects(node, predicate)
+            if not isinstance(name, Literal) or name.language in (None, "en")
         }
-        names = sorted(
-            (
-                label
-                for p in (SKOS.prefLabel, SKOS.altLabel)
-                for label in labels.objects(entry, p)
-                if isinstance(label, Literal)
-            ),
-            key=lambda label: (str(label.language), str(label)),
-        )
-        for name in names:
-            if name_key(str(name)) in known:
-                continue
-            known.add(name_key(str(name)))
-            graph.add((node, SKOS.altLabel, Literal(str(name), lang=name.language)))
-            added += 1
+        for predicate in (SKOS.prefLabel, SKOS.altLabel):
+            for name in labels.objects(entry, predicate):
+                if not isinstance(name, Literal) or name.language is None:
+                    continue
+                if name_key(str(name)) in known:
+                    continue  # the Italian "Serbia" is the English label
+                tagged = Literal(str(name), lang=name.language)
+                if (node, SKOS.altLabel, tagged) not in graph:
+                    graph.add((node, SKOS.altLabel, tagged))
+                    added += 1
     return added
 
 
