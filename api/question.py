@@ -7,8 +7,8 @@ what state.
   longest first ("EU Asylum Agency" is not also "EU"), by label, alias, adjective, name in an EU
   language ("Serbien", "Türkei") or IRI. Case and diacritics do not count, except for acronyms
   ("EU", "SIS") and names in other languages of fewer than five letters ("Rat", "PE"), which
-  match only as written. "EU" names the Union only as "the EU" (not in "EU funds", "the EU
-  agencies");
+  match only as written. "EU" names the Union only as "the EU", and not as the question's
+  subject ("EU funds", "the EU agencies", "what did the EU promise" name no one);
 - **kind**: `money` ("how much", funding, EUR, budget …: sums, with a total), `events`
   (meetings, visits, missions, "when" …), `commitments` (promises, commitments), `actions`
   (steps, measures, follow-up), `actors` ("who", "which agencies/countries/Member States": the
@@ -424,10 +424,15 @@ def _pattern(name: str, as_written: bool) -> str:
 
 
 def _is_modifier_eu(name: Name, question: str, start: int, end: int) -> bool:
-    """'EU' as a modifier ('EU funds', 'the EU agencies') names no one; 'the EU' does."""
+    """'EU' as a modifier ('EU funds', 'the EU agencies') names no one, nor 'the EU' as the
+    question's own subject ('what did the EU promise …': the letter is the EU's); 'the EU' as
+    an object does ('what involves the EU', 'with the EU')."""
     if fold(name.name) != "EU":
         return False
-    if not re.search(r"\bthe\s+$", question[:start], re.IGNORECASE):
+    before = question[:start]
+    if not re.search(r"\bthe\s+$", before, re.IGNORECASE):
+        return True
+    if re.search(r"\b(?:did|does|do|will|has|have|is|can|should|would)\s+the\s+$", before, re.I):
         return True
     return bool(_EU_MODIFIED.match(question[end:]))
 

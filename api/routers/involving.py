@@ -337,7 +337,7 @@ def intersect(
                 {
                     "entity": entity.iri,
                     "label": entity.label,
-                    "relations": _split(row.get("relations"), ", "),
+                    "relations": sorted(_split(row.get("relations"), ", ")),
                     "via": row.get("via") or None,
                 }
             )
