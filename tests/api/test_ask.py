@@ -294,6 +294,13 @@ def test_the_answer_page(api: TestClient) -> None:
     assert "text/html" in page.headers["content-type"]
     assert "EUR 624 million" in page.text
     assert "/sparql#query=" in page.text
+    for question in ("What involves Frontex in Serbien?", "Who visited Morocco?"):
+        page = api.get("/ask", params={"q": question}, headers={"Accept": "text/html"})
+        assert page.status_code == 200, question
+        assert "How the question was read" in page.text
+    empty = api.get("/ask", headers={"Accept": "text/html"})
+    assert empty.status_code == 200
+    assert "Examples" in empty.text
     refused = api.get("/ask", params={"q": "blah"}, headers={"Accept": "text/html"})
     assert refused.status_code == 422
     assert "could not be read" in refused.text
