@@ -557,6 +557,35 @@ def void_page(turtle: str, facts: Iterable[Fact], base_iri: str = BASE_IRI) -> s
     return render("void.html", turtle=turtle, facts=list(facts), base_iri=base_iri)
 
 
+# ------------------------------------------------------------------------ questions
+
+
+def ask_page(
+    question: str,
+    result: dict[str, Any] | None,
+    error: Any,
+    examples: Sequence[str],
+) -> str:
+    """The answer to a question in plain words (GET /ask in a browser), or why it could not
+    be read (an ApiError with what was understood and suggestions)."""
+    problem = None
+    if error is not None:
+        detail = error.detail if isinstance(error.detail, dict) else {}
+        problem = {
+            "message": error.error,
+            "understood": detail.get("understood"),
+            "suggestions": detail.get("suggestions") or [],
+        }
+    return render(
+        "ask.html",
+        question=question,
+        result=result,
+        problem=problem,
+        examples=examples,
+        base_iri=BASE_IRI,
+    )
+
+
 # ------------------------------------------------------------------------ query editor and docs
 
 
@@ -619,6 +648,7 @@ __all__ = [
     "TermView",
     "TimelineRow",
     "TrackedCommitment",
+    "ask_page",
     "docs_page",
     "editor_page",
     "form_editor_page",

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal, NamedTuple
@@ -114,6 +114,20 @@ def _read_prologue(stream: Iterator[Token]) -> _Prologue:
 
 def _resolve(base: str | None, iri: str) -> str:
     return urljoin(base, iri) if base else iri
+
+
+def undeclared_prefixes(text: str) -> list[str]:
+    """The prefixes of the query's prefixed names that its prologue does not declare."""
+    stream = tokens(text)
+    prologue = _read_prologue(stream)
+    rest = [prologue.first, *stream] if prologue.first is not None else []
+    missing: list[str] = []
+    for token in rest:
+        if token is not None and token.kind == "pname":
+            prefix = token.text.split(":", 1)[0]
+            if prefix not in prologue.prefixes and prefix not in missing:
+                missing.append(prefix)
+    return missing
 
 
 def query_form(text: str) -> QueryForm | None:
@@ -233,12 +247,23 @@ def bind_values(sparql: str, bindings: Mapping[str, str]) -> str:
     """
     if not bindings:
         return sparql
-    for name in bindings:
+    return bind_table(sparql, list(bindings), [list(bindings.values())])
+
+
+def bind_table(sparql: str, names: Sequence[str], rows: Sequence[Sequence[str | None]]) -> str:
+    """The query with `VALUES (?a …) { (term …) … }` first in its WHERE group, one row per
+    entry of `rows` (terms serialized in SPARQL syntax, None for UNDEF), as `bind_values`."""
+    for name in names:
         if not _VARNAME.fullmatch(name):
             raise ValueError(f"not a SPARQL variable name: {name!r}")
-    names = " ".join(f"?{name}" for name in bindings)
-    row = " ".join(bindings.values())
-    block = f" VALUES ({names}) {{ ({row}) }} "
+    for row in rows:
+        if len(row) != len(names):
+            raise ValueError(f"a VALUES row needs {len(names)} terms, not {len(row)}")
+    heading = " ".join(f"?{name}" for name in names)
+    lines = " ".join(
+        "(" + " ".join("UNDEF" if term is None else term for term in row) + ")" for row in rows
+    )
+    block = f" VALUES ({heading}) {{ {lines} }} "
 
     opening, closing, subselect = _where_group(sparql)
     head, body, tail = sparql[: opening + 1], sparql[opening + 1 : closing], sparql[closing:]
@@ -288,8 +313,10 @@ __all__ = [
     "UPDATE_KEYWORDS",
     "QueryForm",
     "QueryPlan",
+    "bind_table",
     "bind_values",
     "inspect_query",
     "query_form",
     "tokens",
+    "undeclared_prefixes",
 ]

@@ -19,6 +19,7 @@ import yaml
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
+from graph.authority import add_authority_labels
 from graph.curation import load_curation
 from graph.dumps import write_atomic, write_dumps
 from graph.gazetteer import load_gazetteer
@@ -101,6 +102,7 @@ def build_graph(
     progress(f"extracting facts ({len(letter.commitments)} commitments, {len(entities)} names)")
     writer = GraphWriter(letter, entities, source.stem.lower(), curation, subjects, base)
     graph = writer.write()
+    add_authority_labels(graph)
     check_passages(graph, letter.text)
     return letter, graph, writer.fact_spans
 

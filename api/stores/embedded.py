@@ -122,7 +122,7 @@ class EmbeddedStore:
         )
         reply = await self._run(job)
         if reply.status != "answer":
-            raise self._failure(reply, bool(plan.services))
+            raise self._failure(reply, bool(plan.services), sparql)
         form: QueryForm = plan.form or _form_of(reply.kind)
         return QueryResult(reply.body, result_format, form, reply.rows, reply.truncated)
 
@@ -133,7 +133,7 @@ class EmbeddedStore:
         job = Job(sparql, None, self.settings.row_cap, substitutions=oxigraph_terms(substitutions))
         reply = await self._run(job)
         if reply.status != "rows":
-            raise self._failure(reply, bool(plan.services))
+            raise self._failure(reply, bool(plan.services), sparql)
         return Rows(reply.values, columns=reply.columns, truncated=reply.truncated)
 
     # ------------------------------------------------------------------ helpers
@@ -179,9 +179,9 @@ class EmbeddedStore:
             raise ApiError(503, "the query worker stopped; try again", str(exc)) from exc
 
     @staticmethod
-    def _failure(reply: Reply, federated: bool) -> ApiError:
+    def _failure(reply: Reply, federated: bool, sparql: str) -> ApiError:
         if reply.status == "syntax":
-            return syntax_error(reply.message)
+            return syntax_error(reply.message, sparql)
         if reply.status == "unfit":
             return ApiError(406, reply.message)
         if federated:

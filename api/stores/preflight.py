@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import pyoxigraph as ox
 
 from api.errors import ApiError, bad_parameter, bad_request
-from api.sparql_guard import QueryPlan, bind_values, inspect_query
+from api.sparql_guard import QueryPlan, bind_values, inspect_query, undeclared_prefixes
 from api.stores.encoding import GRAPH_FORMATS, RESULT_FORMATS
 
 if TYPE_CHECKING:
@@ -108,13 +108,30 @@ def oxigraph_term(name: str, term: object) -> ox.NamedNode | ox.Literal:
     raise bad_parameter(f"the value for {name} must be an IRI or a literal", repr(term))
 
 
-def syntax_error(message: str) -> ApiError:
-    """400 for a query the parser refused, with the line and column when the parser gave them."""
+def syntax_error(message: str, sparql: str | None = None) -> ApiError:
+    """400 for a query the parser refused, with the line and column when the parser gave them;
+    a prefix used but not declared is named, with its declaration when it is a known one."""
     match = _POSITION.match(message.strip())
     if match is None:
         return bad_request("the query is not valid SPARQL", {"message": message})
     line, column, reason = match.groups()
-    return bad_request(
-        f"the query is not valid SPARQL (line {line}, column {column})",
-        {"message": message, "line": int(line), "column": int(column), "expected": reason},
-    )
+    where = f"(line {line}, column {column})"
+    detail: dict[str, object] = {
+        "message": message,
+        "line": int(line),
+        "column": int(column),
+        "expected": reason,
+    }
+    missing = undeclared_prefixes(sparql) if sparql and "Prefix not found" in reason else []
+    if missing:
+        from graph.namespaces import PREFIXES
+
+        names = ", ".join(f"{name}:" for name in missing)
+        known = [f"PREFIX {n}: <{PREFIXES[n]}>" for n in missing if n in PREFIXES]
+        detail.update(undeclared=missing, declare=known)
+        hint = f"; declare: {' '.join(known)}" if known else ""
+        plural = "es" if len(missing) > 1 else ""
+        return bad_request(
+            f"the query uses the undeclared prefix{plural} {names} {where}{hint}", detail
+        )
+    return bad_request(f"the query is not valid SPARQL {where}", detail)

@@ -471,3 +471,12 @@ def test_unexpected_errors_are_json_without_a_trace(failing_client: TestClient) 
     assert body["error"] == "internal error"
     assert "secret" not in response.text
     assert "Traceback" not in response.text
+
+
+def test_an_undeclared_prefix_is_named(client: TestClient) -> None:
+    response = client.get("/sparql", params={"query": "SELECT * WHERE { ?x skos:prefLabel ?y }"})
+    assert response.status_code == 400
+    body = response.json()
+    assert "undeclared prefix skos:" in body["error"]
+    assert body["detail"]["undeclared"] == ["skos"]
+    assert body["detail"]["declare"] == ["PREFIX skos: <http://www.w3.org/2004/02/skos/core#>"]
