@@ -106,6 +106,7 @@ class Fact:
     amount: MoneyMention | None = None
     part_of: MoneyMention | None = None  # sums: the amount it is part of
     beside: bool = False  # sums: a part, or the ground of another; no actors of its own
+    gist: str | None = None  # events: its words, where its own are only a name ("and Tunisia")
     status: str | None = None
 
 
@@ -423,6 +424,7 @@ def read_clause(
                 fact_roles,
                 date=d,
                 status=event_status(text[segment.start : segment.end], d, letter),
+                gist=_gist(text, span, event_dates, mentions, start, end) if i else None,
             )
         )
 
@@ -473,6 +475,31 @@ def _in_context(own: Roles, context: Roles | None, carried: Roles | None) -> Rol
         out.add(carried)
     out.add(own)
     return out
+
+
+def _gist(
+    text: str, span: Span, dates: list[DateMention], mentions: list[Mention], start: int, end: int
+) -> str | None:
+    """What a later date of a clause dates, where its own words are only a name: in "ASOP
+    partnerships to be launched with Egypt (March) and Tunisia (April)", 'and Tunisia' stands
+    for 'ASOP partnerships to be launched with Tunisia'."""
+    own = [m for m in mentions if start <= m.start + span.start < end and m.entity.is_place]
+    words = text[start:end]
+    for d in dates:
+        if start <= d.start < end:
+            words = words.replace(d.phrase, " ")
+    for m in own:
+        words = words.replace(text[span.start + m.start : span.start + m.end], " ")
+    if not own or re.sub(r"\band\b|[^\w]", "", words):
+        return None
+    first = text[span.start : dates[0].start].rstrip(" (")
+    named = [m for m in mentions if m.start + span.start < dates[0].start and m.entity.is_place]
+    if not named:
+        return None
+    last = named[-1]
+    name = text[span.start + own[0].start : span.start + own[0].end]
+    at, until = last.start, last.end  # offsets within the clause's words
+    return first[:at] + name + first[until:]
 
 
 def _close_paren(text: str, at: int, limit: int) -> int:

@@ -32,7 +32,7 @@ from graph.facts import (
 )
 from graph.facts import Unit as FactUnit
 from graph.gazetteer import Entity, Matcher
-from graph.labels import action_label, euro, event_label, names_only, sum_label
+from graph.labels import action_label, euro, event_label, names_only, shorten, sum_label
 from graph.letter import Commitment, Item, Letter, Paragraph, Span
 from graph.money import find_amounts
 from graph.namespaces import BASE, DCT, EMK, FOAF, OA, PROV, SCHEMA, SKOS, resource, slugify
@@ -215,7 +215,8 @@ class GraphWriter:
                     else status_of_interval(fact.date.first, fact.date.last, self.letter.date)
                 )
                 event = self.write_event_fact(None, fact, "commitment", None)
-                g.set((event, RDFS.label, Literal(f"{title} — due {fact.date.phrase}", lang="en")))
+                due = "" if fact.date.phrase in title else f" — due {fact.date.phrase}"
+                g.set((event, RDFS.label, Literal(f"{title}{due}", lang="en")))
                 g.add((node, EMK.hasEvent, event))
         for subject in self.subjects.get(commitment.number, []):
             g.add((node, DCT.subject, URIRef(subject.iri)))
@@ -243,7 +244,7 @@ class GraphWriter:
             read = read_unit(self.text, item.span, self.letter.date, self.matcher)
             subs = self.substeps(item, read)
             main = trim(self.text, Span(item.span.start, subs[0].start)) if subs else item.span
-            context = None
+            pointed = None  # the places its words point back at, for clauses that name none
             named: list[str] = []
             if not read.roles().places:
                 if followed is not None and THOSE_COUNTRIES.search(words):
@@ -251,20 +252,20 @@ class GraphWriter:
                 elif THESE_ITEMS.search(words):  # "these pilot projects": the bullets before
                     named = [self.text[x.span.start : x.span.end] for x in items[:i]]
             if named:
-                context = Roles()
+                pointed = Roles()
                 for told in named:
                     countries = [m.entity for m in self.matcher.find(told) if m.entity.is_country]
                     # a list of countries is all of them; a bullet before is its first country
                     for entity in countries if len(named) == 1 else countries[:1]:
-                        if entity not in context.places:
-                            context.places.append(entity)
-            self.write_action(node, main, item.bold, context=context)
+                        if entity not in pointed.places:
+                            pointed.places.append(entity)
+            self.write_action(node, main, carried=pointed)
             if subs:
                 self.g.set((node, DCT.description, Literal(words, lang="en")))
             for sub in subs:
                 sub_words = self.text[sub.start : sub.end]
                 sub_node = self.unique("action", sub_words, number or "annex")
-                self.write_action(sub_node, sub, [], with_heading=False, context=read.heading_roles)
+                self.write_action(sub_node, sub, with_heading=False, context=read.heading_roles)
                 if read.heading_status:  # "ASOPs in consolidation phase: ...; Western Balkans ..."
                     self.said[sub_node].append(read.heading_status)
                 self.g.add((sub_node, EMK.partOf, node))
@@ -286,7 +287,6 @@ class GraphWriter:
         self,
         node: URIRef,
         span: Span,
-        bold: list[Span],
         with_heading: bool = True,
         context: Roles | None = None,
         carried: Roles | None = None,
@@ -300,15 +300,9 @@ class GraphWriter:
         )
         g.add((node, RDF.type, EMK.Action))
         place = read.place
-        first = read.clauses[0].span if read.clauses else span
-        names = [m.entity.label for m in self.matcher.find(text)] + [
-            n for m in self.matcher.find(text) for n in (*m.entity.aliases, *m.entity.adjectives)
-        ]
+        head = self.text[read.heading.start : read.heading.end] if read.heading else None
         label = action_label(
-            self.text[first.start : first.end],
-            [self.text[b.start : b.end] for b in bold],
-            names,
-            place,
+            [self.text[c.span.start : c.span.end] for c in read.clauses], head, place
         )
         g.add((node, RDFS.label, Literal(label, lang="en")))
         g.add((node, DCT.description, Literal(text, lang="en")))
@@ -372,12 +366,15 @@ class GraphWriter:
                 g.add((node, EMK.location, self.entity_node(region, span)))
 
     def write_facts(self, action: URIRef | None, read: FactUnit, origin: str) -> list[URIRef]:
-        place = read.place
+        topic = self.text[read.heading.start : read.heading.end] if read.heading else None
         amounts: dict[int, URIRef] = {}
         nodes: list[URIRef] = []
         for fact in read.facts:
             if fact.kind == "event" and fact.date is not None:
-                node = self.write_event_fact(action, fact, origin, place)
+                # the place its label names: its heading's, else the country it is in
+                countries = [e.label for e in fact.roles.places if e.is_country]
+                place = read.place or (countries[0] if len(countries) == 1 else None)
+                node = self.write_event_fact(action, fact, origin, place, topic)
             elif fact.amount is not None:
                 node = self.write_sum_fact(action, fact, origin)
                 amounts[fact.amount.start] = node
@@ -443,7 +440,12 @@ class GraphWriter:
         )
 
     def write_event_fact(
-        self, action: URIRef | None, fact: Fact, origin: str, place: str | None
+        self,
+        action: URIRef | None,
+        fact: Fact,
+        origin: str,
+        place: str | None,
+        topic: str | None = None,
     ) -> URIRef:
         g = self.g
         assert fact.date is not None
@@ -468,7 +470,11 @@ class GraphWriter:
                 g.add((node, EMK.datePhrase, Literal(fact.date.phrase)))
                 self.set_status(node, fact.status or "Ongoing")
             return node
-        label = event_label(words, fact.date, fact.span.start, place)
+        label = (
+            shorten(fact.gist)
+            if fact.gist
+            else event_label(words, fact.date, fact.span.start, place, topic)
+        )
         node = self.unique("event", f"{fact.date.first.isoformat()} {label}")
         g.add((node, RDF.type, EMK.Event))
         g.add((node, RDFS.label, Literal(label, lang="en")))
@@ -628,7 +634,7 @@ class GraphWriter:
             node = targets[0]
         else:
             node = self.unique("action", self.text[span.start : span.end], "letter")
-            self.write_action(node, span, [], with_heading=False, carried=carried)
+            self.write_action(node, span, with_heading=False, carried=carried)
             self.link_keys(node, step.involves, EMK.involves, span)
             if not step.commitments:
                 self.g.add((node, DCT.isPartOf, self.document))
