@@ -63,6 +63,9 @@ def action_label(clauses: list[str], heading: str | None, place: str | None) -> 
     if len(clauses) > 1 and (SCENE.match(words) or len(words.split()) < 6):
         words = clauses[1] if SCENE.match(words) else f"{words}, {clauses[1]}"
     words = CONNECTIVE.sub("", words.strip())
+    # "Another aspect of addressing the consequences of using air travel is by confirming ...":
+    # what is done, not how the letter introduces it
+    words = re.sub(r"^[^,;:]{0,90}?\bis by\s+", "", words)
     if heading and not (place and fold(place) in fold(heading)):
         words = f"{heading.strip(' :')}: {words}"
     label = shorten(words)

@@ -878,6 +878,11 @@ class GraphWriter:
             for region in entity.member_of:
                 if f"region/{region}" in self.mentioned:
                     g.add((node, EMK.memberOf, self.iri("region", region)))
+            for place in entity.located_in:
+                # what a policy is about: an EU Action Plan covers its route
+                if place in self.mentioned:
+                    kind, slug = place.split("/", 1)
+                    g.add((node, DCT.spatial, self.iri(kind, slug)))
             for passage in self.mentioned[key]:
                 g.add((node, PROV.wasDerivedFrom, passage))
 

@@ -369,3 +369,27 @@ def test_names_do_not_leak_across_clauses(g: Graph) -> None:
     places = {str(o).rsplit("/", 1)[-1] for o in g.objects(egypt, EMK.location)}
     assert "margaritis-schinas" in involved and "ylva-johansson" not in involved
     assert places == {"egypt"}
+
+
+@pytest.mark.parametrize(
+    ("plan", "route", "countries"),
+    [
+        ("eu-action-plan-central-mediterranean", "central-mediterranean", {"libya", "tunisia"}),
+        ("eu-action-plan-eastern-mediterranean", "eastern-mediterranean", {"turkiye", "cyprus"}),
+        (
+            "eu-action-plan-atlantic-western-mediterranean",
+            "atlantic-western-mediterranean",
+            {"morocco", "spain"},
+        ),
+    ],
+)
+def test_the_mediterranean_routes_are_regions_with_their_countries(
+    g: Graph, plan: str, route: str, countries: set[str]
+) -> None:
+    region = URIRef(ID + f"region/{route}")
+    members = {str(c).rsplit("/", 1)[-1] for c in g.subjects(EMK.memberOf, region)}
+    assert countries <= members
+    policy = URIRef(ID + f"policy/{plan}")
+    assert (policy, DCT.spatial, region) in g
+    # the Action Plan's own bullet is located on its route
+    assert any((a, EMK.location, region) in g for a in g.subjects(EMK.refersTo, policy))
