@@ -8,7 +8,7 @@ documented here and in the README:
 | phrase | interval |
 | --- | --- |
 | "by end March", "by the end of May", "by July", "by the end of 2023" | letter date .. end of that month/year |
-| "mid-2023" | 1 June .. 31 July; "mid-April": 11 .. 20 April |
+| "mid-2023" | 1 June .. 31 July ("by mid-2023": letter date .. 31 July); "mid-April": 11 .. 20 April |
 | "first half of 2023", "first quarter of 2023", "Q2 2023" | the half-year / quarter |
 | "Spring", "Summer", "Autumn", "Winter" (meteorological seasons) | Mar-May, Jun-Aug, Sep-Nov, Dec-Feb; with "by": letter date .. season end |
 | "in coming weeks" | letter date .. six weeks later |
@@ -93,7 +93,9 @@ def _by_end_year(m: re.Match[str], d: date) -> tuple[date, date, str]:
 
 
 def _mid_year(m: re.Match[str], d: date) -> tuple[date, date, str]:
-    year = int(m.group(1))
+    year = int(m.group(2))
+    if m.group(1):  # "by mid-2023": a deadline, from the letter's date
+        return d, date(year, 7, 31), "vague"
     return date(year, 6, 1), date(year, 7, 31), "vague"
 
 
@@ -198,7 +200,7 @@ PATTERNS: list[tuple[re.Pattern[str], Handler]] = [
     (re.compile(r"\b(\d{1,2}) " + _MONTH + _YEAR + r"\b"), _day),
     (re.compile(r"\bby (?:the )?end(?: of)? " + _MONTH + _YEAR + r"\b"), _by_end_month),
     (re.compile(r"\bby the end of (\d{4})\b"), _by_end_year),
-    (re.compile(r"\bmid-(\d{4})\b"), _mid_year),
+    (re.compile(r"\b(by )?mid-(\d{4})\b"), _mid_year),
     (re.compile(r"\bmid-" + _MONTH), _mid_month),
     (re.compile(r"\bfirst (half|quarter) of (\d{4})\b"), _part_of_year),
     (re.compile(r"\bQ([1-4]) (\d{4})\b"), _quarter),
