@@ -27,13 +27,13 @@ from urllib.parse import SplitResult, quote, urlsplit, urlunsplit
 
 import pyoxigraph as ox
 
-from api.settings import BASE_IRI, PROJECT_ROOT, get_settings
+from api.settings import BASE_IRI, get_settings
+from graph.resources import ONTOLOGY_FILE
 
 log = logging.getLogger("emkg.publish")
 
 DATASET_IRI = BASE_IRI + "dataset"
 DATA_FILE = "emkg.nt"
-ONTOLOGY_FILE = PROJECT_ROOT / "ontology" / "emk.ttl"
 N_TRIPLES = "application/n-triples"
 TURTLE = "text/turtle"  # N-Triples is Turtle too: the fallback for a store that refuses the former
 TIMEOUT_S = 300.0

@@ -14,7 +14,8 @@ from fastapi import Depends, Request
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+from graph.resources import DEFAULT_OUT, DEFAULT_SOURCE, ONTOLOGY_FILE
+
 BASE_IRI = "https://w3id.org/eu-migration-kg/"
 
 
@@ -24,12 +25,16 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="EMKG_", frozen=True, extra="ignore")
 
     base_iri: str = BASE_IRI
-    graph_dir: Path = PROJECT_ROOT / "output"
-    source_file: Path = Field(
-        default=PROJECT_ROOT / "sources" / "letter-2023-03-20.txt",
-        description="the letter a reload rebuilds the graph from",
+    graph_dir: Path = Field(
+        default=DEFAULT_OUT, description="the built graph: `output/` of the current directory"
     )
-    ontology_file: Path | None = PROJECT_ROOT / "ontology" / "emk.ttl"
+    source_file: Path = Field(
+        default=DEFAULT_SOURCE,
+        description="the letter a reload rebuilds the graph from (the packaged copy)",
+    )
+    ontology_file: Path | None = Field(
+        default=ONTOLOGY_FILE, description="the ontology served at /ontology and beside the data"
+    )
     auto_build: bool = Field(
         default=True, description="build the graph at start-up when it is missing or stale"
     )
