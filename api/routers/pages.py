@@ -34,7 +34,7 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import FileResponse, HTMLResponse
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
-from rdflib.namespace import DCAT, DCTERMS, OWL, RDF, RDFS, SH, SKOS, VOID
+from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SH, SKOS, VOID
 from rdflib.term import Node
 
 from api.app import StoreDep
@@ -448,17 +448,14 @@ def void_facts(graph: Graph, settings: Settings) -> list[Fact]:
             facts.append(Fact(name, text=str(value)))
     for name, predicate in (
         ("License", DCTERMS.license),
-        ("Source", DCTERMS.source),
+        ("Derived from", PROV.wasDerivedFrom),
         ("SPARQL endpoint", VOID.sparqlEndpoint),
     ):
         value = graph.value(dataset, predicate)
         if isinstance(value, URIRef):
             href = local_href(str(value), settings.base_iri)
             facts.append(Fact(name, links=[(href, str(value))]))
-    dumps = sorted(
-        {str(d) for d in graph.objects(dataset, VOID.dataDump)}
-        | {str(d) for d in graph.objects(dataset, DCAT.distribution)}
-    )
+    dumps = sorted(str(d) for d in graph.objects(dataset, VOID.dataDump))
     if dumps:
         links = [(local_href(dump, settings.base_iri), dump.rsplit("/", 1)[-1]) for dump in dumps]
         facts.append(Fact("Dumps", links=links))
