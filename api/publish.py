@@ -270,7 +270,7 @@ def _put(
             raise PublishError(
                 f"the store at {url} refused the credentials; {hint}", exc.code, text
             ) from exc
-        if exc.code in (404, 405):
+        if exc.code in (404, 405, 501):
             raise PublishError(
                 f"{url} is not a Graph Store Protocol service that accepts PUT "
                 "(Oxigraph: /store, Fuseki: /DATASET/data, GraphDB: "

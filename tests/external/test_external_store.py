@@ -21,6 +21,7 @@ from rdflib.compare import to_isomorphic
 from api.catalogue import default_catalogue
 from api.cli import main as emkg
 from api.publish import PublishError, graph_url, put_graph
+from api.stores.dialect import concatenations
 
 from .conftest import DATASET, ExternalStore
 
@@ -116,6 +117,23 @@ def sparql(client: TestClient, query: str, accept: str) -> Any:
     return response
 
 
+def unordered_parts(answer: dict[str, Any], separators: dict[str, str]) -> dict[str, Any]:
+    """The answer with each GROUP_CONCAT's parts sorted: SPARQL 1.1 leaves their order to the
+    store, and Oxigraph and Virtuoso do differ there."""
+    rows = [
+        {
+            column: (
+                sorted(value.split(separators[column]))
+                if column in separators and isinstance(value, str)
+                else value
+            )
+            for column, value in row.items()
+        }
+        for row in answer.get("rows", [])
+    ]
+    return {**answer, "rows": rows}
+
+
 def canonical_json(value: Any) -> Any:
     """Rows of a JSON answer in a stable order (lists of rows sorted by their JSON text)."""
     if isinstance(value, dict):
@@ -161,7 +179,7 @@ def test_publish_into_another_graph_leaves_the_dataset_alone(
 def test_a_wrong_url_is_a_clear_error(published: ExternalStore, graph_dir: Path) -> None:
     with pytest.raises(PublishError) as caught:
         put_graph(published.url + "/query", DATASET, graph_dir / "emkg.nt", None)
-    assert caught.value.status in (404, 405)
+    assert caught.value.status in (404, 405, 501)
     assert "Graph Store Protocol" in str(caught.value)
 
 
@@ -243,8 +261,11 @@ def test_canned_queries(embedded_client: TestClient, remote_client: TestClient, 
     ours = embedded_client.get(f"/queries/{name}", params=params)
     theirs = remote_client.get(f"/queries/{name}", params=params)
     assert ours.status_code == theirs.status_code == 200, (name, ours.text, theirs.text)
-    assert canonical_json(ours.json()) == canonical_json(theirs.json()), name
-    assert ours.json().get("rows") or name in {"due-after"}, "the example should find something"
+    parts = concatenations(default_catalogue()[name].sparql)
+    assert canonical_json(unordered_parts(ours.json(), parts)) == canonical_json(
+        unordered_parts(theirs.json(), parts)
+    ), name
+    assert ours.json().get("rows"), "the example should find something"
 
 
 @pytest.mark.parametrize("entities", [["Frontex", "Serbia"], ["turkiye"], ["EUAA"]])
@@ -257,7 +278,10 @@ def test_involving(
     ours = embedded_client.get("/involving", params=params)
     theirs = remote_client.get("/involving", params=params)
     assert ours.status_code == theirs.status_code
-    assert canonical_json(ours.json()) == canonical_json(theirs.json())
+    parts = concatenations(default_catalogue()["involving"].sparql)
+    assert canonical_json(unordered_parts(ours.json(), parts)) == canonical_json(
+        unordered_parts(theirs.json(), parts)
+    )
     if entities == ["Frontex", "Serbia"]:
         assert ours.status_code == 200
         assert "Serbia" in ours.text
