@@ -44,7 +44,12 @@ class Settings(BaseSettings):
         "restart reuses it; by default a temporary folder that is removed at shut-down",
     )
     query_timeout: float = Field(default=10.0, gt=0, description="seconds per query")
-    max_query_bytes: int = Field(default=64 * 1024, gt=0)
+    max_query_bytes: int = Field(default=64 * 1024, gt=0, description="a query's length")
+    max_url_bytes: int = Field(
+        default=32 * 1024,
+        gt=0,
+        description="a request's path and query string; longer gets 414 (send long queries by POST)",
+    )
     row_cap: int = Field(default=10_000, gt=0, description="SELECT solutions per answer")
     triple_cap: int = Field(default=100_000, gt=0, description="CONSTRUCT/DESCRIBE triples")
     cache_bytes: int = Field(

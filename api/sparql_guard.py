@@ -297,6 +297,16 @@ def dataset_clause(sparql: str) -> DatasetClause | None:
     return DatasetClause(text, tuple(defaults), tuple(named))
 
 
+def with_base(sparql: str, base: str) -> str:
+    """The query with `BASE <base>` first, unless its prologue declares a BASE."""
+    for token in tokens(sparql):
+        if token.kind == "word" and token.text.upper() == "BASE":
+            return sparql
+        if token.kind == "word" and token.text.upper() != "PREFIX":
+            break
+    return f"BASE <{base}>\n{sparql}"
+
+
 def _where_group(sparql: str) -> tuple[int, int, bool]:
     """Offsets of the WHERE group's braces, and whether it holds a sub-select."""
     stream = tokens(sparql)
@@ -344,4 +354,5 @@ __all__ = [
     "inspect_query",
     "query_form",
     "tokens",
+    "with_base",
 ]

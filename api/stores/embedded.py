@@ -109,6 +109,7 @@ class EmbeddedStore:
         default_graph_uris: Sequence[str] = (),
         named_graph_uris: Sequence[str] = (),
         substitutions: Mapping[str, BoundTerm] | None = None,
+        base_iri: str | None = None,
     ) -> QueryResult:
         plan = check_query(sparql, self.settings)
         check_format(plan.form, result_format)
@@ -122,6 +123,7 @@ class EmbeddedStore:
             defaults,
             named,
             oxigraph_terms(substitutions),
+            base_iri,
         )
         reply = await self._run(job)
         if reply.status != "answer":

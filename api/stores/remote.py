@@ -28,6 +28,7 @@ from SPARQLWrapper import POST, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
 
 from api.errors import ApiError
+from api.sparql_guard import with_base
 from api.stores import QueryForm, QueryResult, Rows
 from api.stores.dialect import (
     Dialect,
@@ -124,12 +125,15 @@ class RemoteStore:
         default_graph_uris: Sequence[str] = (),
         named_graph_uris: Sequence[str] = (),
         substitutions: Mapping[str, BoundTerm] | None = None,
+        base_iri: str | None = None,
     ) -> QueryResult:
         text, plan = bind_as_values(sparql, substitutions, self.settings, self.dialect.term)
         check_format(plan.form, result_format)
         text, defaults, named = request_dataset(
             text, default_graph_uris, named_graph_uris, self.settings.graph_iri
         )
+        if base_iri is not None:
+            text = with_base(text, base_iri)  # never the store's own address
         outgoing = self.dialect.prepare(text, plan.form)
         cap = (
             self.settings.triple_cap

@@ -306,3 +306,106 @@ def test_entities(embedded_client: TestClient, remote_client: TestClient, q: str
     theirs = remote_client.get("/entities", params={"q": q})
     assert ours.status_code == theirs.status_code == 200
     assert canonical_json(ours.json()) == canonical_json(theirs.json())
+
+
+# ---------------------------------------------------------------- the dataset a query reads
+
+OTHER = "http://example.org/not-here"
+DATASET_CASES = {
+    # (query, protocol default-graph-uri, protocol named-graph-uri, expected rows)
+    "no-dataset-default": ("SELECT (COUNT(*) AS ?n) WHERE { ?s a emk:Commitment }", [], [], 15),
+    "no-dataset-named": (
+        "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s a emk:Commitment } }",
+        [],
+        [],
+        [DATASET],
+    ),
+    "from-dataset": (
+        f"SELECT (COUNT(*) AS ?n) FROM <{DATASET}> WHERE {{ ?s a emk:Commitment }}",
+        [],
+        [],
+        15,
+    ),
+    "from-other": (
+        f"SELECT (COUNT(*) AS ?n) FROM <{OTHER}> WHERE {{ ?s a emk:Commitment }}",
+        [],
+        [],
+        0,
+    ),
+    "from-named-only": (
+        f"SELECT ?g (COUNT(*) AS ?n) FROM NAMED <{DATASET}> "
+        "WHERE { GRAPH ?g { ?s a emk:Commitment } } GROUP BY ?g",
+        [],
+        [],
+        [DATASET, 15],
+    ),
+    "from-named-default-empty": (
+        f"SELECT (COUNT(*) AS ?n) FROM NAMED <{DATASET}> WHERE {{ ?s a emk:Commitment }}",
+        [],
+        [],
+        0,
+    ),
+    "protocol-wins-over-from": (
+        f"SELECT (COUNT(*) AS ?n) FROM <{OTHER}> WHERE {{ ?s a emk:Commitment }}",
+        [DATASET],
+        [],
+        15,
+    ),
+    "protocol-other": ("SELECT (COUNT(*) AS ?n) WHERE { ?s a emk:Commitment }", [OTHER], [], 0),
+    "protocol-named": (
+        "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s a emk:Commitment } }",
+        [OTHER],
+        [DATASET],
+        [DATASET],
+    ),
+    "protocol-default-no-named": (
+        "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }",
+        [DATASET],
+        [],
+        [],
+    ),
+}
+
+
+def _values(response: Any) -> list[Any]:
+    bindings = response.json()["results"]["bindings"]
+    values = [
+        int(v["value"]) if v.get("datatype", "").endswith("integer") else v["value"]
+        for row in bindings
+        for v in row.values()
+    ]
+    return values
+
+
+@pytest.mark.parametrize("case", sorted(DATASET_CASES))
+def test_from_and_graph_parameters_mean_the_same_on_every_store(
+    embedded_client: TestClient, remote_client: TestClient, case: str
+) -> None:
+    query, defaults, named, expected = DATASET_CASES[case]
+    params = [("default-graph-uri", iri) for iri in defaults]
+    params += [("named-graph-uri", iri) for iri in named]
+    answers = []
+    for client in (embedded_client, remote_client):
+        response = client.post(
+            "/sparql",
+            params=params,
+            data={"query": PREFIXES + query},
+            headers={"Accept": "application/sparql-results+json"},
+        )
+        assert response.status_code == 200, response.text
+        answers.append(_values(response))
+    wanted = expected if isinstance(expected, list) else [expected]
+    assert answers[0] == answers[1] == wanted
+
+
+def test_relative_iris_resolve_against_our_endpoint_not_the_store(
+    embedded_client: TestClient, remote_client: TestClient, published: ExternalStore
+) -> None:
+    query = b"CONSTRUCT { <s> <p> 1 } WHERE {}"
+    headers = {"Content-Type": "application/sparql-query", "Accept": "application/n-triples"}
+    ours = embedded_client.post("/sparql", content=query, headers=headers)
+    theirs = remote_client.post("/sparql", content=query, headers=headers)
+    assert ours.status_code == theirs.status_code == 200
+    assert ours.text == theirs.text
+    assert ours.text.startswith("<http://testserver/s> ")
+    assert published.url.split("//")[1] not in theirs.text  # the store's address never leaks
