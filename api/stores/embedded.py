@@ -1,6 +1,8 @@
 """The default store: the built graph in pyoxigraph, queried by a pool of worker processes.
 
-At start-up the graph directory's `emkg.nt` and the ontology are bulk-loaded once into an
+At start-up the graph directory's `emkg.nt` and the ontology are bulk-loaded once, into the named
+graph `settings.graph_iri` as an external store holds them (so FROM and the protocol's graph
+parameters mean the same on every store: `api.stores.preflight.request_dataset`), into an
 on-disk pyoxigraph store (a temporary folder, or `settings.store_dir/<version>` to reuse across
 restarts); each worker then opens it read-only, which takes ~10 ms and ~60 MB per worker at a
 million triples, where loading N-Triples into memory per worker took ~3 s and ~650 MB each.

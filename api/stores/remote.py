@@ -1,8 +1,10 @@
 """A store that forwards queries to an external SPARQL 1.1 endpoint (`emkg serve --endpoint`).
 
 The data is read from the named graph `settings.graph_iri` (where `emkg publish` puts it) by
-sending it as the protocol's `default-graph-uri`, which Oxigraph, Fuseki, GraphDB and Virtuoso
-all honour, so queries stay unchanged. A request that names its own graphs replaces that.
+sending it as the protocol's `default-graph-uri` and `named-graph-uri`; a request that names its
+own graphs, by the protocol or by FROM clauses (sent as protocol parameters), replaces that
+(`api.stores.preflight.request_dataset`). Relative IRIs resolve against our endpoint's URL. What
+the endpoint's SPARQL dialect departs from the standard in is mended by `api.stores.dialect`.
 
 Requests go out with SPARQLWrapper (POST, URL-encoded) in a worker thread, with the time limit
 as its socket timeout. The answer is asked for as SPARQL JSON or N-Triples, read as a stream by
