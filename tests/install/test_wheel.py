@@ -119,6 +119,7 @@ def test_the_wheel_installs_and_runs_from_any_folder(tmp_path: Path) -> None:
         check=False,
     )
     assert refused.returncode == 2 and "error" in refused.stderr, refused.stderr
+    _publish_into_oxigraph(emkg, elsewhere, clean, tmp_path)
 
     _serve_and_ask(emkg, elsewhere, clean, tmp_path / "serve.log")
 
@@ -127,6 +128,36 @@ _LICENCE_FILES = """
 from importlib.metadata import distribution
 print([str(f) for f in distribution("eu-migration-kg").files if "licen" in str(f).lower()])
 """
+
+
+def _publish_into_oxigraph(emkg: str, folder: Path, env: dict[str, str], scratch: Path) -> None:
+    """`emkg publish` from the installed wheel into a real Oxigraph server (the test suite's)."""
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "oxigraph"),
+            "serve",
+            "--location",
+            str(scratch / "oxigraph"),
+            "--bind",
+            f"127.0.0.1:{port}",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(url + "/query?query=ASK%7B%7D", server, 30)
+        _run([emkg, "publish", "--store", url + "/store"], folder, env)
+        count = httpx.post(
+            url + "/query",
+            data={"query": "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"},
+            headers={"Accept": "application/sparql-results+json"},
+        ).json()["results"]["bindings"][0]["n"]["value"]
+        manifest = json.loads((folder / "output" / "manifest.json").read_text(encoding="utf-8"))
+        assert int(count) > manifest["triples"]  # the data and the ontology
+    finally:
+        stop(server)
 
 
 def _serve_and_ask(emkg: str, folder: Path, env: dict[str, str], log: Path) -> None:
