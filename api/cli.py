@@ -10,10 +10,11 @@ from pathlib import Path
 from rich.console import Console
 
 from api.publish import PublishError
-from graph.build import DEFAULT_OUT, DEFAULT_SOURCE, BuildError, build, build_graph
+from graph.build import BuildError, build, build_graph
 from graph.curation import QuoteNotFoundError
 from graph.letter import LetterFormatError
 from graph.namespaces import BASE
+from graph.resources import DEFAULT_OUT, DEFAULT_SOURCE
 from graph.validate import validate
 
 console = Console(stderr=True)

@@ -22,6 +22,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
 
+from api.assets import library_ready
+
 SITE_NAME = "EU migration knowledge graph"
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 BASE_IRI = "https://w3id.org/eu-migration-kg/"
@@ -149,6 +151,7 @@ def _environment() -> Environment:
     env.globals["navigation"] = NAVIGATION
     env.globals["format_dates"] = format_dates
     env.globals["external_source"] = external_source
+    env.globals["library_ready"] = library_ready
     return env
 
 

@@ -272,6 +272,66 @@ def bind_table(sparql: str, names: Sequence[str], rows: Sequence[Sequence[str | 
     return f"{head}{block}{body}{tail}"
 
 
+@dataclass(frozen=True, slots=True)
+class DatasetClause:
+    """A query's FROM and FROM NAMED graphs, and the query without them."""
+
+    query: str
+    default_graphs: tuple[str, ...]
+    named_graphs: tuple[str, ...]
+
+
+def dataset_clause(sparql: str) -> DatasetClause | None:
+    """The FROM / FROM NAMED clauses of a query (IRIs resolved), or None when it has none."""
+    stream = tokens(sparql)
+    prologue = _read_prologue(stream)
+    rest = [prologue.first, *stream] if prologue.first is not None else []
+    defaults: list[str] = []
+    named: list[str] = []
+    cuts: list[tuple[int, int]] = []
+    index = 0
+    while index < len(rest):
+        token = rest[index]
+        if token is None:
+            break
+        if token.text == "{":
+            if index != 1 or rest[0] is None or rest[0].text.upper() != "CONSTRUCT":
+                break
+            index = _matching_brace(rest, index) + 1  # a CONSTRUCT template comes first
+            continue
+        if token.kind == "word" and token.text.upper() == "FROM":
+            is_named = index + 1 < len(rest) and rest[index + 1].text.upper() == "NAMED"
+            graph = rest[index + 2] if is_named else rest[index + 1]
+            if graph.kind == "iri":
+                iri = _resolve(prologue.base, _unescape(graph.text[1:-1]))
+            elif graph.kind == "pname":
+                prefix, _, local = graph.text.partition(":")
+                iri = prologue.prefixes.get(prefix, "") + local
+            else:
+                return None
+            (named if is_named else defaults).append(iri)
+            cuts.append((token.start, graph.end))
+            index += 3 if is_named else 2
+            continue
+        index += 1
+    if not cuts:
+        return None
+    text = sparql
+    for start, end in reversed(cuts):
+        text = text[:start] + text[end:]
+    return DatasetClause(text, tuple(defaults), tuple(named))
+
+
+def with_base(sparql: str, base: str) -> str:
+    """The query with `BASE <base>` first, unless its prologue declares a BASE."""
+    for token in tokens(sparql):
+        if token.kind == "word" and token.text.upper() == "BASE":
+            return sparql
+        if token.kind == "word" and token.text.upper() != "PREFIX":
+            break
+    return f"BASE <{base}>\n{sparql}"
+
+
 def _where_group(sparql: str) -> tuple[int, int, bool]:
     """Offsets of the WHERE group's braces, and whether it holds a sub-select."""
     stream = tokens(sparql)
@@ -311,12 +371,15 @@ def _matching_brace(stream: list[Token], opening: int) -> int:
 __all__ = [
     "QUERY_FORMS",
     "UPDATE_KEYWORDS",
+    "DatasetClause",
     "QueryForm",
     "QueryPlan",
     "bind_table",
     "bind_values",
+    "dataset_clause",
     "inspect_query",
     "query_form",
     "tokens",
     "undeclared_prefixes",
+    "with_base",
 ]

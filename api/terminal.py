@@ -102,7 +102,10 @@ class LocalStore:
         return len(self.store)
 
     def run(
-        self, sparql: str, substitutions: Mapping[str, BoundTerm] | None = None
+        self,
+        sparql: str,
+        substitutions: Mapping[str, BoundTerm] | None = None,
+        base_iri: str | None = None,
     ) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
         """The raw answer; raises ApiError (400 syntax, 403 update/SERVICE, 422 bad term).
 
@@ -114,7 +117,7 @@ class LocalStore:
             for name, term in (substitutions or {}).items()
         }
         try:
-            return self.store.query(sparql, substitutions=terms or None)
+            return self.store.query(sparql, base_iri=base_iri, substitutions=terms or None)
         except SyntaxError as exc:
             raise syntax_error(str(exc), sparql) from exc
         except (RuntimeError, ValueError, OSError) as exc:
@@ -143,10 +146,11 @@ class LocalStore:
         default_graph_uris: Sequence[str] = (),
         named_graph_uris: Sequence[str] = (),
         substitutions: Mapping[str, BoundTerm] | None = None,
+        base_iri: str | None = None,
     ) -> QueryResult:
         if default_graph_uris or named_graph_uris:
             raise ApiError(400, "this store holds one graph: do not name graphs")
-        answer = self.run(sparql, substitutions)
+        answer = self.run(sparql, substitutions, base_iri)
         form: QueryForm
         if isinstance(answer, ox.QuerySolutions):
             form, encoded = "select", None

@@ -59,6 +59,7 @@ class Job:
     default_graphs: tuple[str | None, ...] | None = None  # None inside: the store's default graph
     named_graphs: tuple[str, ...] | None = None
     substitutions: tuple[tuple[str, ox.NamedNode | ox.Literal], ...] = ()
+    base_iri: str | None = None  # what relative IRIs resolve against
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +134,7 @@ def answer(store: ox.Store, job: Job, prefixes: Mapping[str, str]) -> Reply:
             default_graph=default_graph,
             named_graphs=named_graphs,
             substitutions={ox.Variable(name): term for name, term in job.substitutions} or None,
+            base_iri=job.base_iri,
         )
         if job.media_type is None:
             if not isinstance(result, ox.QuerySolutions):

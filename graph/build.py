@@ -26,17 +26,15 @@ from graph.gazetteer import load_gazetteer
 from graph.letter import Letter, Span, read_letter
 from graph.namespaces import BASE, EMK, OA
 from graph.populate import Eurovoc, GraphWriter
+from graph.resources import DEFAULT_OUT, DEFAULT_SOURCE, ONTOLOGY_FILE, SHAPES_FILE
 from graph.sentences import split_sentences
 from graph.validate import ValidationReport, validate
 
-PROJECT = Path(__file__).resolve().parent.parent
-DEFAULT_SOURCE = PROJECT / "sources" / "letter-2023-03-20.txt"
-DEFAULT_OUT = PROJECT / "output"
 DATA = Path(__file__).parent / "data"
 CURATION = DATA / "curated.yaml"
 EUROVOC = DATA / "eurovoc.yaml"
-ONTOLOGY = PROJECT / "ontology" / "emk.ttl"
-SHAPES = PROJECT / "shapes" / "emk-shapes.ttl"
+ONTOLOGY = ONTOLOGY_FILE
+SHAPES = SHAPES_FILE
 INPUTS = (DATA / "gazetteer.yaml", CURATION, EUROVOC, ONTOLOGY, SHAPES)
 
 Progress = Callable[[str], None]

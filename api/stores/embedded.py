@@ -1,6 +1,8 @@
 """The default store: the built graph in pyoxigraph, queried by a pool of worker processes.
 
-At start-up the graph directory's `emkg.nt` and the ontology are bulk-loaded once into an
+At start-up the graph directory's `emkg.nt` and the ontology are bulk-loaded once, into the named
+graph `settings.graph_iri` as an external store holds them (so FROM and the protocol's graph
+parameters mean the same on every store: `api.stores.preflight.request_dataset`), into an
 on-disk pyoxigraph store (a temporary folder, or `settings.store_dir/<version>` to reuse across
 restarts); each worker then opens it read-only, which takes ~10 ms and ~60 MB per worker at a
 million triples, where loading N-Triples into memory per worker took ~3 s and ~650 MB each.
@@ -23,11 +25,12 @@ import pyoxigraph as ox
 
 from api.errors import ApiError
 from api.stores import GraphLoader, QueryForm, QueryResult, Rows
+from api.stores.dialect import empty_concatenations_unbound
 from api.stores.preflight import (
     check_format,
-    check_graph_iris,
     check_query,
     oxigraph_terms,
+    request_dataset,
     syntax_error,
 )
 from api.workers import Job, PoolBusyError, QueryTimeoutError, Reply, WorkerLostError, WorkerPool
@@ -108,17 +111,21 @@ class EmbeddedStore:
         default_graph_uris: Sequence[str] = (),
         named_graph_uris: Sequence[str] = (),
         substitutions: Mapping[str, BoundTerm] | None = None,
+        base_iri: str | None = None,
     ) -> QueryResult:
         plan = check_query(sparql, self.settings)
         check_format(plan.form, result_format)
-        default_graphs, named_graphs = self._dataset(default_graph_uris, named_graph_uris)
+        sparql, defaults, named = request_dataset(
+            sparql, default_graph_uris, named_graph_uris, self.settings.graph_iri
+        )
         job = Job(
             sparql,
             result_format,
             self._cap(plan.form),
-            default_graphs,
-            named_graphs,
+            defaults,
+            named,
             oxigraph_terms(substitutions),
+            base_iri,
         )
         reply = await self._run(job)
         if reply.status != "answer":
@@ -130,11 +137,20 @@ class EmbeddedStore:
         self, sparql: str, substitutions: Mapping[str, BoundTerm] | None = None
     ) -> Rows:
         plan = check_query(sparql, self.settings)
-        job = Job(sparql, None, self.settings.row_cap, substitutions=oxigraph_terms(substitutions))
+        sparql, defaults, named = request_dataset(sparql, (), (), self.settings.graph_iri)
+        job = Job(
+            sparql,
+            None,
+            self.settings.row_cap,
+            defaults,
+            named,
+            substitutions=oxigraph_terms(substitutions),
+        )
         reply = await self._run(job)
         if reply.status != "rows":
             raise self._failure(reply, bool(plan.services), sparql)
-        return Rows(reply.values, columns=reply.columns, truncated=reply.truncated)
+        rows = Rows(reply.values, columns=reply.columns, truncated=reply.truncated)
+        return empty_concatenations_unbound(sparql, rows)
 
     # ------------------------------------------------------------------ helpers
 
@@ -142,21 +158,6 @@ class EmbeddedStore:
         if form in ("construct", "describe"):
             return self.settings.triple_cap
         return self.settings.row_cap
-
-    def _dataset(
-        self, default_graph_uris: Sequence[str], named_graph_uris: Sequence[str]
-    ) -> tuple[tuple[str | None, ...] | None, tuple[str, ...] | None]:
-        """The protocol's dataset: given graphs replace the store's whole dataset.
-
-        The data sits in the store's default graph; naming `settings.graph_iri` (the graph an
-        external store holds it in) selects it, so saved requests work against both stores.
-        """
-        if not default_graph_uris and not named_graph_uris:
-            return None, None
-        defaults = check_graph_iris(default_graph_uris, "default-graph-uri")
-        named = check_graph_iris(named_graph_uris, "named-graph-uri")
-        alias = self.settings.graph_iri
-        return tuple(None if iri == alias else iri for iri in defaults), named
 
     async def _run(self, job: Job) -> Reply:
         try:
@@ -201,11 +202,13 @@ class EmbeddedStore:
         if self.settings.store_dir is None:
             self._temporary = Path(tempfile.mkdtemp(prefix="emkg-store-"))
             self._store_path = self._temporary / "store"
-            self._triples = load_store(self._store_path, data, ontology)
+            self._triples = load_store(self._store_path, data, ontology, self.settings.graph_iri)
             return
         key = self._version
         if ontology is not None:
             key += "-" + hashlib.sha256(ontology.read_bytes()).hexdigest()[:8]
+        # the data sits in the named graph `graph_iri`, as in an external store
+        key += "-" + hashlib.sha256(self.settings.graph_iri.encode()).hexdigest()[:8]
         self._store_path = self.settings.store_dir / f"store-{key}"
         marker = self._store_path / _COMPLETE
         if marker.is_file():
@@ -213,7 +216,7 @@ class EmbeddedStore:
             return
         self.settings.store_dir.mkdir(parents=True, exist_ok=True)
         building = Path(tempfile.mkdtemp(prefix="building-", dir=self.settings.store_dir))
-        triples = load_store(building / "store", data, ontology)
+        triples = load_store(building / "store", data, ontology, self.settings.graph_iri)
         (building / "store" / _COMPLETE).write_text(json.dumps({"triples": triples}))
         try:
             # another server process may have finished the same store first: then use that one,
@@ -227,12 +230,17 @@ class EmbeddedStore:
         self._triples = triples
 
 
-def load_store(path: Path, data: Path, ontology: Path | None) -> int:
-    """Bulk-load the N-Triples (and the ontology) into a new on-disk store; its triple count."""
+def load_store(path: Path, data: Path, ontology: Path | None, graph: str | None = None) -> int:
+    """Bulk-load the N-Triples (and the ontology) into a new on-disk store, into the named graph
+    `graph` (the default graph without one); its triple count."""
     store = ox.Store(str(path))
-    store.bulk_load(path=str(data), format=ox.RdfFormat.N_TRIPLES)
+    target: ox.NamedNode | ox.DefaultGraph = ox.NamedNode(graph) if graph else ox.DefaultGraph()
+    store.bulk_load(path=str(data), format=ox.RdfFormat.N_TRIPLES, to_graph=target)
     if ontology is not None:
-        store.extend(ox.parse(path=str(ontology), rename_blank_nodes=True))
+        store.extend(
+            ox.Quad(t.subject, t.predicate, t.object, target)
+            for t in ox.parse(path=str(ontology), rename_blank_nodes=True)
+        )
     store.flush()
     store.optimize()  # compacts the bulk-loaded files: measurably faster reads at a million triples
     count = len(store)

@@ -173,7 +173,9 @@ def test_service_description_for_rdf_clients(client: TestClient, fixture_triples
     assert (service, rdflib.RDF.type, sd.Service) in graph
     assert (service, sd.endpoint, service) in graph
     assert (service, sd.supportedLanguage, sd.SPARQL11Query) in graph
-    assert len(set(graph.objects(service, sd.resultFormat))) == 8
+    assert (
+        len(set(graph.objects(service, sd.resultFormat))) == 10
+    )  # SPARQL JSON, XML, CSV, TSV; Turtle, N-Triples, JSON-LD, RDF/XML, N-Quads, TriG
     triples = graph.value(
         graph.value(graph.value(service, sd.defaultDataset), sd.defaultGraph),
         rdflib.VOID.triples,
@@ -447,6 +449,7 @@ class FailingStore:
         default_graph_uris: Sequence[str] = (),
         named_graph_uris: Sequence[str] = (),
         substitutions: Mapping[str, object] | None = None,
+        base_iri: str | None = None,
     ) -> QueryResult:
         raise RuntimeError("secret internal detail")
 
