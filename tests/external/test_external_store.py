@@ -51,9 +51,9 @@ SELECTS = {
       } ORDER BY DESC(?amount)""",
     "labels-optional": """SELECT ?actor ?label ?alias WHERE {
         ?actor a emk:Agency ; rdfs:label ?label .
-        OPTIONAL { ?actor skos:altLabel ?alias }
+        OPTIONAL { ?actor skos:altLabel ?alias FILTER(LANG(?alias) = "en") }
         FILTER(LANG(?label) = "en")
-      } ORDER BY ?label LIMIT 50""",
+      } ORDER BY ?label ?alias LIMIT 50""",
     "dated-events": """SELECT ?e ?start ?end WHERE {
         ?e a emk:Event ; schema:startDate ?start ; schema:endDate ?end .
         FILTER(?start >= "2023-03-01"^^xsd:date)
