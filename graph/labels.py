@@ -92,7 +92,7 @@ def event_label(
             return with_place(shorten(f"{topic or outer} {done.group(1)}"), place)
         if inner and outer:
             return with_place(shorten(f"{inner} of {outer[:1].lower()}{outer[1:]}"), place)
-    before = re.sub(r"(?i)\b(on|in|from|at|between|of|for|by)\s*\(?\s*$", "", words[:at])
+    before = re.sub(r"(?i)\b(on|in|from|at|between|of|for|by)(\s+the)?\s*\(?\s*$", "", words[:at])
     after = words[end:].lstrip(")")
     text = f"{before.rstrip(' ,(')} {after.lstrip(' ,')}".strip()
     text = re.sub(r"\s*\(\s*\)", "", text)

@@ -215,8 +215,16 @@ class GraphWriter:
                     else status_of_interval(fact.date.first, fact.date.last, self.letter.date)
                 )
                 event = self.write_event_fact(None, fact, "commitment", None)
-                due = "" if fact.date.phrase in title else f" — due {fact.date.phrase}"
-                g.set((event, RDFS.label, Literal(f"{title}{due}", lang="en")))
+                # named by the point's title, or by its own words where the title is only a
+                # topic ("Transport operators", "Reception conditions")
+                words = self.text[fact.span.start : fact.span.end]
+                what = (
+                    title
+                    if len(title.split()) >= 4
+                    else event_label(words, fact.date, fact.span.start, None)
+                )
+                due = "" if fact.date.phrase in what else f" — due {fact.date.phrase}"
+                g.set((event, RDFS.label, Literal(f"{what}{due}", lang="en")))
                 g.add((node, EMK.hasEvent, event))
         for subject in self.subjects.get(commitment.number, []):
             g.add((node, DCT.subject, URIRef(subject.iri)))
