@@ -6,6 +6,7 @@ so tests and the command line can run apps with settings of their own.
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
@@ -45,7 +46,18 @@ class Settings(BaseSettings):
     cache_bytes: int = Field(
         default=16 * 1024 * 1024, ge=0, description="answers kept per server process, in bytes"
     )
-    pool_size: int = Field(default=2, ge=1, le=64, description="query worker processes")
+    pool_size: int | None = Field(
+        default=None,
+        ge=1,
+        le=64,
+        description="query processes per server process; by default one per core",
+    )
+    memory_store_bytes: int = Field(
+        default=16 * 1024 * 1024,
+        ge=0,
+        description="a graph whose N-Triples file is at most this large is held in memory by "
+        "each query process; a larger one is read from an on-disk store",
+    )
     endpoint: str | None = Field(
         default=None,
         description="an external SPARQL 1.1 query endpoint instead of the embedded store",
@@ -56,6 +68,10 @@ class Settings(BaseSettings):
     )
     service_allowlist: Annotated[tuple[str, ...], NoDecode] = ()
     admin_token: SecretStr | None = None
+
+    def workers_per_server(self) -> int:
+        """Query processes per server process: `pool_size`, else one per core."""
+        return self.pool_size or os.cpu_count() or 2
 
     @field_validator("service_allowlist", mode="before")
     @classmethod

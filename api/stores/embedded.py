@@ -1,9 +1,15 @@
-"""The default store: the built graph in pyoxigraph, queried by a pool of worker processes.
+"""The default store: the built graph in pyoxigraph, queried by a pool of query processes.
 
-At start-up the graph directory's `emkg.nt` and the ontology are bulk-loaded once into an
-on-disk pyoxigraph store (a temporary folder, or `settings.store_dir/<version>` to reuse across
-restarts); each worker then opens it read-only, which takes ~10 ms and ~60 MB per worker at a
-million triples, where loading N-Triples into memory per worker took ~3 s and ~650 MB each.
+A small graph (`emkg.nt` up to `settings.memory_store_bytes`, 16 MiB by default: some 100,000
+triples) is loaded into memory by each query process, from the same N-Triples files (the
+ontology written once as N-Triples, so blank nodes have the same labels in every process):
+pyoxigraph's in-memory store answers its queries about three times faster than its on-disk one,
+and a few thousand triples cost each process about a megabyte.
+
+A larger graph is bulk-loaded once into an on-disk pyoxigraph store (a temporary folder, or
+`settings.store_dir/<version>` to reuse across restarts); each process then opens it read-only,
+which takes ~10 ms and ~60 MB per process at a million triples, where loading N-Triples into
+memory per process took ~3 s and ~650 MB each.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from typing import TYPE_CHECKING
 import pyoxigraph as ox
 
 from api.errors import ApiError
+from api.query_process import Job, Reply
 from api.stores import GraphLoader, QueryForm, QueryResult, Rows
 from api.stores.preflight import (
     check_format,
@@ -30,7 +37,7 @@ from api.stores.preflight import (
     oxigraph_terms,
     syntax_error,
 )
-from api.workers import Job, PoolBusyError, QueryTimeoutError, Reply, WorkerLostError, WorkerPool
+from api.workers import PoolBusyError, QueryTimeoutError, WorkerLostError, WorkerPool
 
 if TYPE_CHECKING:
     from api.settings import Settings
@@ -41,6 +48,7 @@ log = logging.getLogger("emkg.store")
 DATA_FILE = "emkg.nt"
 MANIFEST_FILE = "manifest.json"
 _COMPLETE = "complete.json"
+ONTOLOGY_NT = "ontology.nt"
 
 
 class EmbeddedStore:
@@ -52,6 +60,7 @@ class EmbeddedStore:
         self._version = ""
         self._triples = 0
         self._store_path: Path | None = None
+        self._files: list[Path] = []  # in-memory graphs: what each query process loads
         self._temporary: Path | None = None
         self._pool: WorkerPool | None = None
 
@@ -75,20 +84,26 @@ class EmbeddedStore:
         try:
             await asyncio.to_thread(self._prepare, graph_dir)
             loaded = time.perf_counter()
-            assert self._store_path is not None
             from graph.namespaces import PREFIXES
 
-            self._pool = WorkerPool(self._store_path, self.settings.pool_size, PREFIXES)
+            source: dict[str, object] = (
+                {"files": [str(path) for path in self._files]}
+                if self._files
+                else {"store": str(self._store_path)}
+            )
+            self._pool = WorkerPool(source, self.settings.workers_per_server(), PREFIXES)
             await self._pool.start()
+            self._triples = self._triples or self._pool.triples
         except BaseException:
             await self.close()  # no workers or temporary store left behind
             raise
         log.info(
-            "embedded store ready: %d triples, version %s, load %.2f s, %d workers %.2f s",
+            "embedded store ready: %d triples %s, version %s, load %.2f s, %d processes %.2f s",
             self._triples,
+            "in memory" if self._files else "on disk",
             self._version,
             loaded - began,
-            self.settings.pool_size,
+            self.pool.size,
             time.perf_counter() - loaded,
         )
 
@@ -198,6 +213,12 @@ class EmbeddedStore:
         if ontology is not None and not ontology.is_file():
             log.warning("ontology file %s not found; serving the data alone", ontology)
             ontology = None
+        if data.stat().st_size <= self.settings.memory_store_bytes:
+            self._files = [data]
+            if ontology is not None:
+                self._temporary = Path(tempfile.mkdtemp(prefix="emkg-store-"))
+                self._files.append(ontology_ntriples(ontology, self._temporary / ONTOLOGY_NT))
+            return
         if self.settings.store_dir is None:
             self._temporary = Path(tempfile.mkdtemp(prefix="emkg-store-"))
             self._store_path = self._temporary / "store"
@@ -238,6 +259,13 @@ def load_store(path: Path, data: Path, ontology: Path | None) -> int:
     count = len(store)
     del store  # closes the database before the workers open it read-only
     return count
+
+
+def ontology_ntriples(ontology: Path, target: Path) -> Path:
+    """The ontology (Turtle) as N-Triples, its blank nodes labelled once for every process."""
+    triples = ox.parse(path=str(ontology), format=ox.RdfFormat.TURTLE, rename_blank_nodes=True)
+    ox.serialize(triples, str(target), format=ox.RdfFormat.N_TRIPLES)
+    return target
 
 
 def graph_version(graph_dir: Path) -> str:
