@@ -152,11 +152,16 @@ def create_app(
         # node_modules instead (api.routers.pages), and there is no /redoc
         docs_url=None,
         redoc_url=None,
+        # no OpenTelemetry here: FastAPI's own hooks would look for providers on every request
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings
     app.state.store = None
     app.state.reload_lock = asyncio.Lock()
     install_error_handlers(app)
+    from api.lean_sparql import LeanSparql  # imports the /sparql router, which imports this
+
+    app.add_middleware(LeanSparql)  # innermost of ours: inside CORS and the access log
     app.add_middleware(
         CORSMiddleware,
         allow_origins=["*"],

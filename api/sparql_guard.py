@@ -77,9 +77,9 @@ class QueryPlan:
     services: frozenset[str] = frozenset()
 
 
-def tokens(text: str) -> Iterator[Token]:
-    """The significant tokens of a SPARQL text: whitespace and comments dropped."""
-    for match in _TOKEN.finditer(text):
+def tokens(text: str, start: int = 0) -> Iterator[Token]:
+    """The significant tokens of a SPARQL text (from `start`): whitespace and comments dropped."""
+    for match in _TOKEN.finditer(text, start):
         kind = match.lastgroup or "punct"
         if kind not in ("ws", "comment"):
             yield Token(kind, match.group(), match.start(), match.end())
@@ -116,16 +116,41 @@ def _resolve(base: str | None, iri: str) -> str:
     return urljoin(base, iri) if base else iri
 
 
+# The prologue's well-formed BASE and PREFIX declarations in one regular expression, token for
+# token as `_read_prologue` reads them (the same token patterns; a keyword is a whole word that
+# the tokenizer would not read as a prefixed name). Possessive, so it never backtracks far.
+_SKIP = r"(?:\s++|\#[^\r\n]*+)*+"
+_KEYWORD_END = r"(?![\w.\-]*:)(?!\w)"
+_IRI = r"<[^<>\"{}|^`\\\x00-\x20]*+>"
+_PNAME = r"(?:[^\W\d_][\w.\-]*+)?:(?:[\w\-:%\\]|\.(?=[\w\-:%\\]))*+"
+_DECLARATIONS = re.compile(
+    rf"(?:{_SKIP}(?:[Bb][Aa][Ss][Ee]{_KEYWORD_END}{_SKIP}{_IRI}"
+    rf"|[Pp][Rr][Ee][Ff][Ii][Xx]{_KEYWORD_END}{_SKIP}{_PNAME}{_SKIP}{_IRI}))*"
+)
+
+
+def first_token(text: str) -> Token | None:
+    """The first token after the prologue: `_read_prologue(tokens(text)).first`, without
+    stepping through every declaration in Python when they are well formed."""
+    match = _DECLARATIONS.match(text)
+    first = next(tokens(text, match.end() if match else 0), None)
+    if first is not None and first.kind == "word" and first.text.upper() in ("BASE", "PREFIX"):
+        return _read_prologue(tokens(text)).first  # a declaration the expression did not take
+    return first
+
+
 def query_form(text: str) -> QueryForm | None:
     """SELECT/CONSTRUCT/DESCRIBE/ASK from the first keyword after the prologue, or None."""
-    first = _read_prologue(tokens(text)).first
+    return _form_of(first_token(text))
+
+
+def _form_of(first: Token | None) -> QueryForm | None:
     if first is None or first.kind != "word":
         return None
     return QUERY_FORMS.get(first.text.upper())
 
 
-def _is_update(text: str) -> bool:
-    first = _read_prologue(tokens(text)).first
+def _is_update(first: Token | None) -> bool:
     return first is not None and first.kind == "word" and first.text.upper() in UPDATE_KEYWORDS
 
 
@@ -212,7 +237,8 @@ def _inspect(sparql: str, allowlist: tuple[str, ...]) -> QueryPlan:
     texts = [sparql]
     if "\\u" in sparql or "\\U" in sparql:
         texts.append(_unescape(sparql))
-    if any(_is_update(text) for text in texts):
+    firsts = [first_token(text) for text in texts]
+    if any(_is_update(first) for first in firsts):
         raise forbidden(
             "SPARQL Update is not allowed: this endpoint is read-only",
             "INSERT, DELETE, LOAD, CLEAR, DROP, CREATE, ADD, MOVE, COPY and WITH are refused",
@@ -220,7 +246,7 @@ def _inspect(sparql: str, allowlist: tuple[str, ...]) -> QueryPlan:
     services: frozenset[str] = frozenset()
     for text in texts:
         services |= _check_services(text, allowlist)
-    form = next((found for text in texts if (found := query_form(text))), None)
+    form = next((found for first in firsts if (found := _form_of(first))), None)
     return QueryPlan(form, services)
 
 
@@ -289,6 +315,7 @@ __all__ = [
     "QueryForm",
     "QueryPlan",
     "bind_values",
+    "first_token",
     "inspect_query",
     "query_form",
     "tokens",
