@@ -67,10 +67,12 @@ def default_graph_loader(settings: Settings) -> GraphLoader:
 async def _warm_up(store: QueryStore) -> None:
     """Run every canned query on its examples once, so their first answers come from the cache."""
     from api.catalogue import default_catalogue
+    from api.stores.cache import CachedStore
 
+    run = store.prefetch if isinstance(store, CachedStore) else store.select
     for query in default_catalogue().values():
         try:
-            await store.select(query.sparql, query.bind(query.example))
+            await run(query.sparql, query.bind(query.example))
         except Exception as error:  # a slow or failing example must not stop the server
             log.warning("warm-up of %s failed: %s", query.name, error)
 

@@ -137,7 +137,8 @@ def open_store(source: Mapping[str, Any]) -> ox.Store:
         return ox.Store.read_only(str(source["store"]))
     store = ox.Store()
     for path in source.get("files", ()):
-        store.bulk_load(path=str(path), format=ox.RdfFormat.N_TRIPLES)
+        # parse keeps the files' blank node labels (bulk_load would draw new ones)
+        store.bulk_extend(ox.parse(path=str(path), format=ox.RdfFormat.N_TRIPLES))
     return store
 
 
