@@ -4,9 +4,18 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from api.errors import ApiError
-from api.sparql_guard import bind_values, inspect_query, query_form, tokens
+from api.sparql_guard import (
+    _read_prologue,
+    bind_values,
+    first_token,
+    inspect_query,
+    query_form,
+    tokens,
+)
 
 ALLOWED = "http://127.0.0.1:7878/query"
 
@@ -182,3 +191,37 @@ def test_bind_values_refuses_what_it_cannot_bind() -> None:
         bind_values("CONSTRUCT WHERE { ?s ?p ?o }", {"s": "<http://a>"})
     with pytest.raises(ValueError, match="no WHERE group"):
         bind_values("DESCRIBE <http://a>", {"s": "<http://a>"})
+
+
+# ---------------------------------------------------------------- the prologue in one expression
+
+PROLOGUE_PIECES = [
+    "PREFIX", "prefix", "PreFix", "BASE", "base", "preﬁx", "PREFIXES", "PREFIX.", "base:",
+    "ex:", ":", "a.b:", "ex:local", "ex:a.b", "<http://ex/>", "<rel>", "<bad iri>", "<>",
+    " ", "\n", "\t", "# comment\n", "#", "SELECT", "select", "ASK", "CONSTRUCT", "DESCRIBE",
+    "INSERT", "DROP", "WITH", "ſelect", "?x", "$y", "'str'", '"s"', "{", "}", "*", ".", "-",
+    "1", "\\u0053", "\u00a0", "PREFIX ex: <http://ex/> ", "BASE <http://b/>\n",
+    "prefix : <#>", "PREFIX ex:<x>",
+]  # fmt: skip
+
+
+@given(st.lists(st.sampled_from(PROLOGUE_PIECES), max_size=14))
+@settings(max_examples=600, deadline=None)
+def test_first_token_reads_the_prologue_as_the_tokenizer_does(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    assert first_token(text) == _read_prologue(tokens(text)).first
+
+
+@given(st.lists(st.sampled_from(PROLOGUE_PIECES), max_size=10), st.sampled_from(["", " ", "\n"]))
+@settings(max_examples=300, deadline=None)
+def test_first_token_with_separated_pieces(pieces: list[str], separator: str) -> None:
+    text = separator.join(pieces)
+    assert first_token(text) == _read_prologue(tokens(text)).first
+
+
+def test_a_long_prologue_is_read_in_one_expression() -> None:
+    prologue = "".join(f"PREFIX p{n}: <http://example.org/{n}#>\n" for n in range(2000))
+    assert query_form(prologue + "SELECT * {}") == "select"
+    assert inspect_query(prologue + "  # c\n ASK {}", max_bytes=1 << 20).form == "ask"
+    with pytest.raises(ApiError):
+        inspect_query(prologue + "DROP ALL", max_bytes=1 << 20)
