@@ -52,6 +52,15 @@ class Settings(BaseSettings):
         le=64,
         description="query processes per server process; by default one per core",
     )
+    spare_processes: int | None = Field(
+        default=None,
+        ge=0,
+        le=64,
+        description="extra query processes started while every process has been running a "
+        "query for `spare_after` seconds, so quick queries need not wait; by default as many "
+        "as `pool_size`",
+    )
+    spare_after: float = Field(default=0.5, gt=0, description="seconds; see spare_processes")
     memory_store_bytes: int = Field(
         default=16 * 1024 * 1024,
         ge=0,

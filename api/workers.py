@@ -15,6 +15,11 @@ ones: the pool remembers how long queries of each shape (the text with its liter
 blanked) took when they took long, and a waiting job's turn is its arrival time plus that cost.
 A new shape counts as quick; a slow query still gets its turn once the quick ones that arrived
 within its expected run time have gone.
+
+Ordering cannot help when every process is running a long query. Then, once they all have run
+for `spare_after` seconds and a job is waiting, the pool starts a spare process (up to `spares`
+of them), so that quick queries are answered beside the long ones, the operating system sharing
+the cores between them; a spare idle for `spare_idle` seconds is stopped again.
 """
 
 from __future__ import annotations
@@ -137,6 +142,9 @@ class _Worker:
     process: subprocess.Popen[bytes]
     channel: _Channel
     triples: int = 0
+    spare: bool = False
+    busy_since: float | None = None  # the loop's time its current job started
+    idle_since: float = 0.0
 
     @property
     def pid(self) -> int:
@@ -173,11 +181,19 @@ class WorkerPool:
         prefixes: Mapping[str, str] | None = None,
         *,
         start_timeout: float = 60.0,
+        spares: int = 0,
+        spare_after: float = 0.5,
+        spare_idle: float = 10.0,
     ) -> None:
         self.source: dict[str, Any] = (
             {"store": str(source)} if isinstance(source, Path) else dict(source)
         )
         self.size = size
+        self.spares = spares
+        self.spare_after = spare_after
+        self.spare_idle = spare_idle
+        self._starting_spares = 0
+        self._spare_check: asyncio.TimerHandle | None = None
         self.prefixes = dict(prefixes or {})
         self.start_timeout = start_timeout
         self.triples = 0  # as the first process counted them
@@ -206,7 +222,7 @@ class WorkerPool:
             raise WorkerLostError("the query pool is shut down")
         worker = self._idle.pop() if self._idle else await self._wait_turn(job, timeout)
         loop = asyncio.get_running_loop()
-        began = loop.time()
+        began = worker.busy_since = loop.time()
         reply_frame = worker.channel.next_frame()
         expiry = loop.call_later(timeout, _expire, reply_frame)
         reusable = False
@@ -227,6 +243,7 @@ class WorkerPool:
         finally:
             expiry.cancel()
             worker.channel.waiter = None
+            worker.busy_since = None
             if reusable:
                 self._learn(job.sparql, loop.time() - began)
                 self._release(worker)
@@ -235,6 +252,8 @@ class WorkerPool:
 
     async def close(self) -> None:
         self._closed = True
+        if self._spare_check is not None:
+            self._spare_check.cancel()
         for task in list(self._background):
             task.cancel()
         for waiting in self._waiting:
@@ -252,6 +271,8 @@ class WorkerPool:
         future: asyncio.Future[_Worker] = loop.create_future()
         turn = loop.time() + (self._costs.get(query_shape(job.sparql), 0.0) if self._costs else 0)
         heapq.heappush(self._waiting, _Waiting(turn, next(self._numbers), future))
+        if self.spares:
+            self._plan_spare_check()
         expiry = loop.call_later(timeout, _expire, future)
         try:
             return await future
@@ -277,6 +298,53 @@ class WorkerPool:
                 waiting.future.set_result(worker)
                 return
         self._idle.append(worker)
+        if worker.spare:
+            loop = asyncio.get_running_loop()
+            worker.idle_since = loop.time()
+            loop.call_later(self.spare_idle, self._stop_idle_spare, worker, worker.idle_since)
+
+    # ------------------------------------------------------------------ spares
+
+    def _plan_spare_check(self) -> None:
+        """Look again when the busiest-for-least-long process will have run `spare_after`."""
+        if self._spare_check is not None or self._closed:
+            return
+        started = [w.busy_since for w in self._workers if w.busy_since is not None]
+        if not started:
+            return
+        loop = asyncio.get_running_loop()
+        delay = max(0.0, max(started) + self.spare_after - loop.time())
+        self._spare_check = loop.call_later(delay, self._check_spares)
+
+    def _check_spares(self) -> None:
+        self._spare_check = None
+        if self._closed or not any(not w.future.done() for w in self._waiting):
+            return
+        now = asyncio.get_running_loop().time()
+        spares = sum(worker.spare for worker in self._workers) + self._starting_spares
+        if self._idle or spares >= self.spares:
+            return
+        if all(
+            w.busy_since is not None and now - w.busy_since >= self.spare_after
+            for w in self._workers
+        ):
+            self._starting_spares += 1
+            self._background_task(self._add_spare())
+        self._plan_spare_check()
+
+    async def _add_spare(self) -> None:
+        try:
+            await self._add_worker(spare=True)
+        except Exception:
+            log.exception("could not start a spare query process")
+        finally:
+            self._starting_spares -= 1
+
+    def _stop_idle_spare(self, worker: _Worker, idle_from: float) -> None:
+        if worker in self._idle and worker.idle_since == idle_from and not self._closed:
+            self._idle.remove(worker)
+            self._workers.discard(worker)
+            self._background_task(self._stop(worker))
 
     def _learn(self, sparql: str, seconds: float) -> None:
         """Remember the cost of a slow query's shape; forget it when it has become quick."""
@@ -292,8 +360,9 @@ class WorkerPool:
 
     # ------------------------------------------------------------------ processes
 
-    async def _add_worker(self) -> None:
+    async def _add_worker(self, *, spare: bool = False) -> None:
         worker = await self._launch()
+        worker.spare = spare
         if self._closed:
             await self._stop(worker)
             return
@@ -357,7 +426,8 @@ class WorkerPool:
         self._workers.discard(worker)
         with contextlib.suppress(ValueError):
             self._idle.remove(worker)
-        self._background_task(self._replace())
+        if not worker.spare:
+            self._background_task(self._replace())
         await self._stop(worker)
 
     async def _replace(self) -> None:

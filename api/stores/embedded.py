@@ -91,7 +91,15 @@ class EmbeddedStore:
                 if self._files
                 else {"store": str(self._store_path)}
             )
-            self._pool = WorkerPool(source, self.settings.workers_per_server(), PREFIXES)
+            size = self.settings.workers_per_server()
+            spares = self.settings.spare_processes
+            self._pool = WorkerPool(
+                source,
+                size,
+                PREFIXES,
+                spares=size if spares is None else spares,
+                spare_after=self.settings.spare_after,
+            )
             await self._pool.start()
             self._triples = self._triples or self._pool.triples
         except BaseException:
