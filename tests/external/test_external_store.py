@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from fastapi.testclient import TestClient
 from rdflib import Graph
 from rdflib.compare import to_isomorphic
 
+from api.catalogue import default_catalogue
 from api.cli import main as emkg
 from api.publish import PublishError, graph_url, put_graph
 
@@ -115,12 +117,33 @@ def sparql(client: TestClient, query: str, accept: str) -> Any:
     return response
 
 
-def canonical_json(value: Any) -> Any:
-    """Rows of a JSON answer in a stable order (lists of rows sorted by their JSON text)."""
+_GROUP_CONCAT = re.compile(
+    r"GROUP_CONCAT\s*\((?:[^()]|\([^()]*\))*?separator\s*=\s*\"([^\"]*)\"\s*\)"
+    r"(?:\s*\))*\s*AS\s+\?(\w+)",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def concatenations(sparql: str) -> dict[str, str]:
+    """The columns a query fills with GROUP_CONCAT, and their separators. SPARQL leaves the
+    order of the parts to the store (the embedded store holds a small graph in memory, the
+    external one on disk), so the parts are compared, not their order."""
+    return {column: separator for separator, column in _GROUP_CONCAT.findall(sparql)}
+
+
+def canonical_json(value: Any, concatenated: dict[str, str] | None = None) -> Any:
+    """Rows of a JSON answer in a stable order (lists of rows sorted by their JSON text), the
+    parts of `concatenated` columns sorted."""
+    concatenated = concatenated or {}
     if isinstance(value, dict):
-        return {key: canonical_json(item) for key, item in value.items()}
+        return {
+            key: "\x00".join(sorted(item.split(concatenated[key])))
+            if key in concatenated and isinstance(item, str)
+            else canonical_json(item, concatenated)
+            for key, item in value.items()
+        }
     if isinstance(value, list):
-        items = [canonical_json(item) for item in value]
+        items = [canonical_json(item, concatenated) for item in value]
         return sorted(items, key=lambda item: json.dumps(item, sort_keys=True, default=str))
     return value
 
@@ -242,7 +265,8 @@ def test_canned_queries(embedded_client: TestClient, remote_client: TestClient) 
         ours = embedded_client.get(f"/queries/{name}", params=params)
         theirs = remote_client.get(f"/queries/{name}", params=params)
         assert ours.status_code == theirs.status_code == 200, (name, ours.text, theirs.text)
-        assert canonical_json(ours.json()) == canonical_json(theirs.json()), name
+        parts = concatenations(default_catalogue()[name].sparql)
+        assert canonical_json(ours.json(), parts) == canonical_json(theirs.json(), parts), name
         answered += bool(ours.json().get("rows"))
     assert answered >= len(entries) - 1, "the examples should find something"
 
@@ -257,7 +281,8 @@ def test_involving(
     ours = embedded_client.get("/involving", params=params)
     theirs = remote_client.get("/involving", params=params)
     assert ours.status_code == theirs.status_code
-    assert canonical_json(ours.json()) == canonical_json(theirs.json())
+    parts = concatenations(default_catalogue()["involving"].sparql)
+    assert canonical_json(ours.json(), parts) == canonical_json(theirs.json(), parts)
     if entities == ["Frontex", "Serbia"]:
         assert ours.status_code == 200
         assert "Serbia" in ours.text
