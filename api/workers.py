@@ -36,7 +36,7 @@ import re
 import socket
 import subprocess
 import sys
-from collections.abc import Coroutine, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -80,7 +80,8 @@ def query_shape(sparql: str) -> str:
 
 
 class _Channel(asyncio.Protocol):
-    """The server's end of a query process's socket: frames in, one awaited at a time."""
+    """The server's end of a query process's socket: frames in, handed to `on_frame` (the pool)
+    as they arrive, or kept for `next_frame` until the pool takes the process on."""
 
     def __init__(self) -> None:
         self.transport: asyncio.WriteTransport | None = None
@@ -88,6 +89,8 @@ class _Channel(asyncio.Protocol):
         self.waiter: asyncio.Future[bytes] | None = None
         self.early: list[bytes] = []  # frames that came while nobody waited (the ready frame)
         self.closed = False
+        self.on_frame: Callable[[bytes], None] | None = None
+        self.on_lost: Callable[[Exception | None], None] | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         # uvloop's transports are not asyncio's classes, only their kind
@@ -109,6 +112,9 @@ class _Channel(asyncio.Protocol):
             self._deliver(frame)
 
     def _deliver(self, frame: bytes) -> None:
+        if self.on_frame is not None:
+            self.on_frame(frame)
+            return
         waiter, self.waiter = self.waiter, None
         if waiter is not None and not waiter.done():
             waiter.set_result(frame)
@@ -120,6 +126,8 @@ class _Channel(asyncio.Protocol):
         waiter, self.waiter = self.waiter, None
         if waiter is not None and not waiter.done():
             waiter.set_exception(WorkerLostError(f"the query process closed its socket ({exc!r})"))
+        if self.on_lost is not None:
+            self.on_lost(exc)
 
     def send(self, payload: bytes) -> None:
         assert self.transport is not None
@@ -138,13 +146,28 @@ class _Channel(asyncio.Protocol):
 
 
 @dataclass(eq=False)
+class _Task:
+    """One job in the pool: waiting in line, then running in a process."""
+
+    payload: bytes
+    sparql: str
+    timeout: float
+    reply: asyncio.Future[bytes]
+    worker: _Worker | None = None
+    started: float = 0.0
+    expiry: asyncio.TimerHandle | None = None
+
+
+@dataclass(eq=False)
 class _Worker:
     process: subprocess.Popen[bytes]
     channel: _Channel
     triples: int = 0
     spare: bool = False
+    current: _Task | None = None
     busy_since: float | None = None  # the loop's time its current job started
     idle_since: float = 0.0
+    stopping: asyncio.Task[None] | None = None
 
     @property
     def pid(self) -> int:
@@ -161,7 +184,7 @@ class _Worker:
 class _Waiting:
     turn: float
     number: int
-    future: asyncio.Future[_Worker] = field(compare=False)
+    task: _Task = field(compare=False)
 
 
 # ---------------------------------------------------------------- the pool
@@ -172,6 +195,10 @@ class WorkerPool:
 
     `source` is where the processes find the graph: an on-disk store's folder (a path, or
     `{"store": path}`) or `{"files": [N-Triples paths]}` to load into memory.
+
+    The queue is worked from the processes' own callbacks: when a reply arrives, the next job
+    in line is written to that process before anything else runs, so a process is not left
+    idle while the server's event loop attends to other requests.
     """
 
     def __init__(
@@ -220,35 +247,30 @@ class WorkerPool:
         """
         if self._closed:
             raise WorkerLostError("the query pool is shut down")
-        worker = self._idle.pop() if self._idle else await self._wait_turn(job, timeout)
         loop = asyncio.get_running_loop()
-        began = worker.busy_since = loop.time()
-        reply_frame = worker.channel.next_frame()
-        expiry = loop.call_later(timeout, _expire, reply_frame)
-        reusable = False
+        payload = pickle.dumps(tuple(job), protocol=pickle.HIGHEST_PROTOCOL)
+        task = _Task(payload, job.sparql, timeout, loop.create_future())
+        if self._idle:
+            self._dispatch(self._idle.pop(), task)
+        else:
+            cost = self._costs.get(query_shape(job.sparql), 0.0) if self._costs else 0.0
+            heapq.heappush(self._waiting, _Waiting(loop.time() + cost, next(self._numbers), task))
+            task.expiry = loop.call_later(timeout, self._waited_too_long, task)
+            if self.spares:
+                self._plan_spare_check()
         try:
-            worker.channel.send(pickle.dumps(tuple(job), protocol=pickle.HIGHEST_PROTOCOL))
-            reply = Reply(*pickle.loads(await reply_frame))  # noqa: S301 (our process's)
-            reusable = True
-            return reply
-        except TimeoutError:
-            await self._retire(worker)
-            log.warning("query process %s killed after %g s", worker.pid, timeout)
-            raise QueryTimeoutError(timeout, worker.pid) from None
-        except (WorkerLostError, OSError, pickle.UnpicklingError, EOFError) as exc:
-            await self._retire(worker)
-            if isinstance(exc, WorkerLostError):
-                raise
-            raise WorkerLostError(f"the query process stopped unexpectedly ({exc!r})") from exc
-        finally:
-            expiry.cancel()
-            worker.channel.waiter = None
-            worker.busy_since = None
-            if reusable:
-                self._learn(job.sparql, loop.time() - began)
-                self._release(worker)
-            elif worker in self._workers:  # cancelled while the process was busy
-                self._background_task(self._retire(worker))
+            frame = await task.reply
+        except QueryTimeoutError:
+            if task.worker is not None and task.worker.stopping is not None:
+                await asyncio.shield(task.worker.stopping)  # gone before the caller hears it
+            raise
+        except asyncio.CancelledError:
+            self._abandon(task)
+            raise
+        try:
+            return Reply(*pickle.loads(frame))  # noqa: S301 (our process's)
+        except (pickle.UnpicklingError, EOFError, TypeError) as exc:
+            raise WorkerLostError(f"the query process answered garbage ({exc!r})") from exc
 
     async def close(self) -> None:
         self._closed = True
@@ -257,36 +279,40 @@ class WorkerPool:
         for task in list(self._background):
             task.cancel()
         for waiting in self._waiting:
-            if not waiting.future.done():
-                waiting.future.set_exception(WorkerLostError("the query pool is shut down"))
+            _fail(waiting.task, WorkerLostError("the query pool is shut down"))
         workers, self._workers, self._idle = list(self._workers), set(), []
         for worker in workers:
+            if worker.current is not None:
+                _fail(worker.current, WorkerLostError("the query pool is shut down"))
             worker.close()
         await asyncio.gather(*(asyncio.to_thread(w.process.wait, 10) for w in workers))
 
     # ------------------------------------------------------------------ the queue
 
-    async def _wait_turn(self, job: Job, timeout: float) -> _Worker:
+    def _dispatch(self, worker: _Worker, task: _Task) -> None:
         loop = asyncio.get_running_loop()
-        future: asyncio.Future[_Worker] = loop.create_future()
-        turn = loop.time() + (self._costs.get(query_shape(job.sparql), 0.0) if self._costs else 0)
-        heapq.heappush(self._waiting, _Waiting(turn, next(self._numbers), future))
-        if self.spares:
-            self._plan_spare_check()
-        expiry = loop.call_later(timeout, _expire, future)
+        if task.expiry is not None:
+            task.expiry.cancel()
+        task.worker = worker
+        task.started = worker.busy_since = loop.time()
+        task.expiry = loop.call_later(task.timeout, self._ran_too_long, task)
+        worker.current = task
         try:
-            return await future
-        except TimeoutError:
-            raise PoolBusyError(
-                f"all {self.size} query processes stayed busy for {timeout:g} s"
-            ) from None
-        except BaseException:
-            # cancelled just after a process was handed over: give it to the next in line
-            if future.done() and not future.cancelled() and future.exception() is None:
-                self._release(future.result())
-            raise
-        finally:
-            expiry.cancel()
+            worker.channel.send(task.payload)
+        except Exception as exc:  # a process whose socket has just closed
+            self._on_lost(worker, exc)
+
+    def _on_frame(self, worker: _Worker, frame: bytes) -> None:
+        """A reply: to its job, and the process straight on to the next job in line."""
+        task, worker.current, worker.busy_since = worker.current, None, None
+        if task is None:
+            return
+        if task.expiry is not None:
+            task.expiry.cancel()
+        if not task.reply.done():
+            task.reply.set_result(frame)
+        self._learn(task.sparql, asyncio.get_running_loop().time() - task.started)
+        self._release(worker)
 
     def _release(self, worker: _Worker) -> None:
         """A free process: to the first job in line still waiting, or idle."""
@@ -294,14 +320,73 @@ class WorkerPool:
             return
         while self._waiting:
             waiting = heapq.heappop(self._waiting)
-            if not waiting.future.done():
-                waiting.future.set_result(worker)
+            if not waiting.task.reply.done():
+                self._dispatch(worker, waiting.task)
                 return
         self._idle.append(worker)
         if worker.spare:
             loop = asyncio.get_running_loop()
             worker.idle_since = loop.time()
             loop.call_later(self.spare_idle, self._stop_idle_spare, worker, worker.idle_since)
+
+    def _waited_too_long(self, task: _Task) -> None:
+        if task.worker is None:
+            _fail(
+                task,
+                PoolBusyError(
+                    f"all {self.size} query processes stayed busy for {task.timeout:g} s"
+                ),
+            )
+
+    def _ran_too_long(self, task: _Task) -> None:
+        worker = task.worker
+        if worker is None or worker.current is not task:
+            return
+        log.warning("query process %s killed after %g s", worker.pid, task.timeout)
+        self._kill(worker)
+        _fail(task, QueryTimeoutError(task.timeout, worker.pid))
+
+    def _abandon(self, task: _Task) -> None:
+        """The caller went away: a waiting job leaves the line (its future is cancelled), a
+        running one has its process stopped and replaced."""
+        if task.expiry is not None:
+            task.expiry.cancel()
+        worker = task.worker
+        if worker is not None and worker.current is task:
+            self._kill(worker)
+
+    def _on_lost(self, worker: _Worker, exc: Exception | None) -> None:
+        task = worker.current
+        if task is not None:
+            _fail(task, WorkerLostError(f"the query process stopped unexpectedly ({exc!r})"))
+        if worker in self._workers:
+            self._kill(worker)
+
+    def _kill(self, worker: _Worker) -> None:
+        """Stop a process now (it is waited for in the background) and start its replacement."""
+        if worker not in self._workers:
+            return
+        self._workers.discard(worker)
+        with contextlib.suppress(ValueError):
+            self._idle.remove(worker)
+        worker.current = worker.busy_since = None
+        worker.stopping = asyncio.get_running_loop().create_task(self._stop(worker))
+        self._background.add(worker.stopping)
+        worker.stopping.add_done_callback(self._background.discard)
+        if not worker.spare and not self._closed:
+            self._background_task(self._replace())
+
+    def _learn(self, sparql: str, seconds: float) -> None:
+        """Remember the cost of a slow query's shape; forget it when it has become quick."""
+        if seconds < SLOW_SECONDS and not self._costs:
+            return
+        shape = query_shape(sparql)
+        known = self._costs.pop(shape, None)
+        cost = seconds if known is None else (known + seconds) / 2
+        if cost >= SLOW_SECONDS:
+            self._costs[shape] = cost  # the most recently seen last
+            if len(self._costs) > MAX_SHAPES:
+                del self._costs[next(iter(self._costs))]
 
     # ------------------------------------------------------------------ spares
 
@@ -318,7 +403,7 @@ class WorkerPool:
 
     def _check_spares(self) -> None:
         self._spare_check = None
-        if self._closed or not any(not w.future.done() for w in self._waiting):
+        if self._closed or not any(not w.task.reply.done() for w in self._waiting):
             return
         now = asyncio.get_running_loop().time()
         spares = sum(worker.spare for worker in self._workers) + self._starting_spares
@@ -346,18 +431,6 @@ class WorkerPool:
             self._workers.discard(worker)
             self._background_task(self._stop(worker))
 
-    def _learn(self, sparql: str, seconds: float) -> None:
-        """Remember the cost of a slow query's shape; forget it when it has become quick."""
-        if seconds < SLOW_SECONDS and not self._costs:
-            return
-        shape = query_shape(sparql)
-        known = self._costs.pop(shape, None)
-        cost = seconds if known is None else (known + seconds) / 2
-        if cost >= SLOW_SECONDS:
-            self._costs[shape] = cost  # the most recently seen last
-            if len(self._costs) > MAX_SHAPES:
-                del self._costs[next(iter(self._costs))]
-
     # ------------------------------------------------------------------ processes
 
     async def _add_worker(self, *, spare: bool = False) -> None:
@@ -368,6 +441,8 @@ class WorkerPool:
             return
         self._workers.add(worker)
         self.triples = self.triples or worker.triples
+        worker.channel.on_frame = lambda frame: self._on_frame(worker, frame)
+        worker.channel.on_lost = lambda exc: self._on_lost(worker, exc)
         self._release(worker)
 
     async def _launch(self) -> _Worker:
@@ -419,17 +494,6 @@ class WorkerPool:
         worker.close()
         await asyncio.to_thread(worker.process.wait, 10)
 
-    async def _retire(self, worker: _Worker) -> None:
-        """Kill a process, wait until it is gone, and start its replacement."""
-        if worker not in self._workers:
-            return
-        self._workers.discard(worker)
-        with contextlib.suppress(ValueError):
-            self._idle.remove(worker)
-        if not worker.spare:
-            self._background_task(self._replace())
-        await self._stop(worker)
-
     async def _replace(self) -> None:
         delay = 0.5
         while not self._closed:
@@ -445,6 +509,13 @@ class WorkerPool:
         task: asyncio.Task[None] = asyncio.get_running_loop().create_task(coroutine)
         self._background.add(task)
         task.add_done_callback(self._background.discard)
+
+
+def _fail(task: _Task, error: Exception) -> None:
+    if task.expiry is not None:
+        task.expiry.cancel()
+    if not task.reply.done():
+        task.reply.set_exception(error)
 
 
 def _expire(future: asyncio.Future[Any]) -> None:
