@@ -50,7 +50,8 @@ class Settings(BaseSettings):
         default=None,
         ge=1,
         le=64,
-        description="query processes per server process; by default one per core",
+        description="query processes per server process; by default the cores shared out "
+        "among the server processes (WEB_CONCURRENCY, as uvicorn reads it), at least one",
     )
     spare_processes: int | None = Field(
         default=None,
@@ -79,8 +80,15 @@ class Settings(BaseSettings):
     admin_token: SecretStr | None = None
 
     def workers_per_server(self) -> int:
-        """Query processes per server process: `pool_size`, else one per core."""
-        return self.pool_size or os.cpu_count() or 2
+        """Query processes per server process: `pool_size`, else the cores shared out among
+        the server processes, so that all of them together have one query process per core."""
+        if self.pool_size:
+            return self.pool_size
+        try:
+            servers = max(1, int(os.environ.get("WEB_CONCURRENCY", "1")))
+        except ValueError:
+            servers = 1
+        return max(1, (os.cpu_count() or 2) // servers)
 
     @field_validator("service_allowlist", mode="before")
     @classmethod

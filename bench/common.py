@@ -219,8 +219,8 @@ def start_ours(
     extra_env: dict[str, str] | None = None,
 ) -> Server:
     """Our API under uvicorn with `workers` processes (each loads the store and starts its own
-    pool of `pool_size` query processes, by default one per core); the graph as built, no
-    auto-build."""
+    pool of `pool_size` query processes, by default the cores shared out among the workers);
+    the graph as built, no auto-build."""
     port = free_port()
     command = [
         sys.executable,

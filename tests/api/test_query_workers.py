@@ -9,6 +9,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
+from api.settings import Settings
 from api.stores.embedded import load_store
 from api.workers import (
     Job,
@@ -240,3 +241,16 @@ def test_answer_rows_are_python_values(memory_store: ox.Store) -> None:
 )
 def test_answer_reports_failures(memory_store: ox.Store, job: Job, status: str) -> None:
     assert answer(memory_store, job, {}).status == status
+
+
+def test_the_pool_shares_the_cores_among_server_processes(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr("api.settings.os.cpu_count", lambda: 4)
+    monkeypatch.delenv("WEB_CONCURRENCY", raising=False)
+    assert Settings(graph_dir=tmp_path).workers_per_server() == 4
+    monkeypatch.setenv("WEB_CONCURRENCY", "2")  # two uvicorn workers: two processes each
+    assert Settings(graph_dir=tmp_path).workers_per_server() == 2
+    monkeypatch.setenv("WEB_CONCURRENCY", "8")
+    assert Settings(graph_dir=tmp_path).workers_per_server() == 1
+    assert Settings(graph_dir=tmp_path, pool_size=3).workers_per_server() == 3
