@@ -19,7 +19,8 @@ within its expected run time have gone.
 Ordering cannot help when every process is running a long query. Then, once they all have run
 for `spare_after` seconds and a job is waiting, the pool starts a spare process (up to `spares`
 of them), so that quick queries are answered beside the long ones, the operating system sharing
-the cores between them; a spare idle for `spare_idle` seconds is stopped again.
+the cores between them. Spares take only jobs whose shape is not known to be slow, so long
+queries cannot occupy them too; a spare idle for `spare_idle` seconds is stopped again.
 """
 
 from __future__ import annotations
@@ -185,6 +186,7 @@ class _Waiting:
     turn: float
     number: int
     task: _Task = field(compare=False)
+    quick: bool = field(default=True, compare=False)  # not a shape known to be slow
 
 
 # ---------------------------------------------------------------- the pool
@@ -254,7 +256,8 @@ class WorkerPool:
             self._dispatch(self._idle.pop(), task)
         else:
             cost = self._costs.get(query_shape(job.sparql), 0.0) if self._costs else 0.0
-            heapq.heappush(self._waiting, _Waiting(loop.time() + cost, next(self._numbers), task))
+            waiting = _Waiting(loop.time() + cost, next(self._numbers), task, not cost)
+            heapq.heappush(self._waiting, waiting)
             task.expiry = loop.call_later(timeout, self._waited_too_long, task)
             if self.spares:
                 self._plan_spare_check()
@@ -315,19 +318,38 @@ class WorkerPool:
         self._release(worker)
 
     def _release(self, worker: _Worker) -> None:
-        """A free process: to the first job in line still waiting, or idle."""
+        """A free process: to the first job in line still waiting (a spare: the first that is
+        not of a shape known to be slow), or idle."""
         if worker not in self._workers:
             return
-        while self._waiting:
-            waiting = heapq.heappop(self._waiting)
-            if not waiting.task.reply.done():
-                self._dispatch(worker, waiting.task)
-                return
+        task = self._next_quick() if worker.spare else self._next()
+        if task is not None:
+            self._dispatch(worker, task)
+            return
         self._idle.append(worker)
         if worker.spare:
             loop = asyncio.get_running_loop()
             worker.idle_since = loop.time()
             loop.call_later(self.spare_idle, self._stop_idle_spare, worker, worker.idle_since)
+
+    def _next(self) -> _Task | None:
+        while self._waiting:
+            waiting = heapq.heappop(self._waiting)
+            if not waiting.task.reply.done():
+                return waiting.task
+        return None
+
+    def _next_quick(self) -> _Task | None:
+        """Spares keep to quick jobs, so slow ones cannot take every process."""
+        self._waiting = [w for w in self._waiting if not w.task.reply.done()]
+        quick = [w for w in self._waiting if w.quick]
+        if not quick:
+            heapq.heapify(self._waiting)
+            return None
+        first = min(quick)
+        self._waiting.remove(first)
+        heapq.heapify(self._waiting)
+        return first.task
 
     def _waited_too_long(self, task: _Task) -> None:
         if task.worker is None:
@@ -403,7 +425,7 @@ class WorkerPool:
 
     def _check_spares(self) -> None:
         self._spare_check = None
-        if self._closed or not any(not w.task.reply.done() for w in self._waiting):
+        if self._closed or not any(w.quick and not w.task.reply.done() for w in self._waiting):
             return
         now = asyncio.get_running_loop().time()
         spares = sum(worker.spare for worker in self._workers) + self._starting_spares
