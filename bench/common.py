@@ -243,6 +243,7 @@ def start_ours(
         "EMKG_AUTO_BUILD": "false",
         **({"EMKG_POOL_SIZE": str(pool_size)} if pool_size else {}),
         "EMKG_ENDPOINT": "",
+        "WEB_CONCURRENCY": str(workers),  # as `emkg serve --workers` sets it
         **(extra_env or {}),
     }
     return _launch(name, "ours", command, port, "/sparql", "/health", workdir, env)
