@@ -5,7 +5,7 @@ VENV_STAMP := .venv/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help setup setup-browser build validate run serve test lint types unit bench load clean
+.PHONY: help setup setup-browser setup-virtuoso build validate run serve test lint types unit bench load clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -26,6 +26,11 @@ setup-browser: ## install Debian's chromium and chromedriver for the browser tes
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
 	  { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); $$SUDO apt-get update -qq && \
 	    $$SUDO apt-get install -y -qq chromium chromium-driver >/dev/null; }
+
+setup-virtuoso: ## install Debian's Virtuoso 7 server (virtuoso-t) for the external-store tests (needs root or sudo)
+	@command -v virtuoso-t >/dev/null || \
+	  { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); $$SUDO apt-get update -qq && \
+	    $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq virtuoso-opensource-7-bin >/dev/null; }
 
 build: setup ## build the graph from the letter into output/
 	.venv/bin/emkg build
@@ -49,7 +54,7 @@ unit: setup ## the tests without lint (builds the graph first, so servers starte
 	.venv/bin/emkg build > /dev/null
 	.venv/bin/pytest -n 2 --dist loadgroup
 
-test: setup setup-browser lint types unit ## set up, then lint, types and every test (unit, API, live server, browser)
+test: setup setup-browser setup-virtuoso lint types unit ## set up, then lint, types and every test (unit, API, live server, browser)
 
 bench: setup ## benchmark vs Oxigraph server and rdflib-endpoint, then at 1M triples (BENCH_ARGS="--duration 3 --no-scale")
 	@command -v wrk >/dev/null || \

@@ -23,15 +23,18 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
+from starlette.middleware.gzip import GZipMiddleware
 
 import api.routers
 from api.errors import ApiError, install_error_handlers
 from api.logs import AccessLogMiddleware, configure_access_log
+from api.middleware import HeadAsGet, UrlTooLong
 from api.settings import Settings, get_settings
 from api.stores import GraphLoader, QueryStore, open_store
 
 log = logging.getLogger("emkg.app")
 
+GZIP_MINIMUM_BYTES = 1024
 EXPOSED_HEADERS = ["Link", "ETag", "X-Result-Truncated", "X-Total-Count", "Retry-After"]
 
 
@@ -163,12 +166,18 @@ def create_app(
     install_error_handlers(app)
     from api.lean_sparql import LeanSparql  # imports the /sparql router, which imports this
 
-    app.add_middleware(LeanSparql)  # innermost of ours: inside CORS and the access log
+    # innermost first: queries to /sparql on their short path; the URL limit and HEAD see the
+    # request before any route; answers are compressed, then get CORS headers (errors too), and
+    # every request is logged
+    app.add_middleware(LeanSparql)
+    app.add_middleware(UrlTooLong, limit=settings.max_url_bytes)
+    app.add_middleware(HeadAsGet)
+    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM_BYTES)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=["*"],
         allow_credentials=False,
-        allow_methods=["GET", "POST", "OPTIONS"],
+        allow_methods=["GET", "HEAD", "POST", "OPTIONS"],
         allow_headers=["*"],
         expose_headers=EXPOSED_HEADERS,
     )

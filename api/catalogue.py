@@ -51,8 +51,9 @@ import pyoxigraph as ox
 import yaml
 
 from api.sparql_guard import bind_values, query_form, tokens
+from graph.resources import data_dir
 
-QUERIES_DIR = Path(__file__).resolve().parent.parent / "queries"
+QUERIES_DIR = data_dir("api", "queries")
 
 ParameterType = Literal["string", "integer", "decimal", "date", "iri", "commitment", "status"]
 PARAMETER_TYPES: tuple[str, ...] = get_args(ParameterType)

@@ -1,4 +1,4 @@
-"""The `emkg` command: build, validate, serve, query, sparql, publish."""
+"""The `emkg` command: build, validate, eval, serve, query, sparql, ask, publish."""
 
 from __future__ import annotations
 
@@ -10,10 +10,11 @@ from pathlib import Path
 from rich.console import Console
 
 from api.publish import PublishError
-from graph.build import DEFAULT_OUT, DEFAULT_SOURCE, BuildError, build, build_graph
+from graph.build import BuildError, build, build_graph
 from graph.curation import QuoteNotFoundError
 from graph.letter import LetterFormatError
 from graph.namespaces import BASE
+from graph.resources import DEFAULT_OUT, DEFAULT_SOURCE
 from graph.validate import validate
 
 console = Console(stderr=True)
@@ -103,13 +104,24 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 def _cmd_query(args: argparse.Namespace) -> int:
     from api.terminal import run_canned
 
-    return run_canned(args.name, args.params, out)
+    return run_canned(args.name, args.params, out, console)
 
 
 def _cmd_sparql(args: argparse.Namespace) -> int:
-    from api.terminal import run_sparql
+    from api.terminal import read_query, run_sparql
 
-    return run_sparql(args.query, out)
+    try:
+        query = read_query(args.query, sys.stdin)
+    except (OSError, UnicodeDecodeError) as error:
+        console.print(f"[red]error:[/red] cannot read the query: {error}")
+        return 2
+    return run_sparql(query, out, console, args.format)
+
+
+def _cmd_ask(args: argparse.Namespace) -> int:
+    from api.terminal import run_ask
+
+    return run_ask(" ".join(args.question), out, console, args.format)
 
 
 def _cmd_publish(args: argparse.Namespace) -> int:
@@ -150,14 +162,32 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--graph", default=None, help="named graph to read at the endpoint")
     s.set_defaults(func=_cmd_serve)
 
-    q = sub.add_parser("query", help="run a canned query: emkg query NAME key=value ...")
+    q = sub.add_parser(
+        "query",
+        help="run a canned query: emkg query NAME key=value ... (names as HTTP takes them)",
+        description="Run a canned query. IRI parameters take names too (entity=Frontex); "
+        "`involving` takes entity= as often as GET /involving does.",
+    )
     q.add_argument("name")
     q.add_argument("params", nargs="*", metavar="key=value")
     q.set_defaults(func=_cmd_query)
 
     r = sub.add_parser("sparql", help="run a SPARQL query against the built graph")
-    r.add_argument("query")
+    r.add_argument(
+        "query", nargs="?", default=None, help="the query, a file holding it, or - (stdin)"
+    )
+    r.add_argument(
+        "--format",
+        choices=["table", "csv", "tsv", "json"],
+        default="table",
+        help="table (default), csv, tsv or json (SPARQL JSON; JSON-LD for a graph)",
+    )
     r.set_defaults(func=_cmd_sparql)
+
+    a = sub.add_parser("ask", help='a question in plain words: emkg ask "What involves ...?"')
+    a.add_argument("question", nargs="+")
+    a.add_argument("--format", choices=["table", "json"], default="table")
+    a.set_defaults(func=_cmd_ask)
 
     pub = sub.add_parser("publish", help="put the graph into a store (Graph Store Protocol)")
     pub.add_argument("--store", required=True, help="the store's Graph Store Protocol URL")

@@ -119,9 +119,14 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     detail: object = (
         None if exc.detail in (None, "", HTTPStatus(exc.status_code).phrase) else exc.detail
     )
+    headers = exc.headers
     if exc.status_code == 405:
-        detail = {"allowed": (exc.headers or {}).get("Allow", "")}
-    return error_response(request, exc.status_code, reason, detail, exc.headers)
+        from api.middleware import allowed_methods
+
+        allow = ", ".join(allowed_methods(request))
+        headers = {**(exc.headers or {}), "Allow": allow}
+        detail = {"allowed": allow}
+    return error_response(request, exc.status_code, reason, detail, headers)
 
 
 async def _validation_error(request: Request, exc: Exception) -> Response:

@@ -22,6 +22,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
 
+from api.assets import library_ready
+
 SITE_NAME = "EU migration knowledge graph"
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 BASE_IRI = "https://w3id.org/eu-migration-kg/"
@@ -149,6 +151,7 @@ def _environment() -> Environment:
     env.globals["navigation"] = NAVIGATION
     env.globals["format_dates"] = format_dates
     env.globals["external_source"] = external_source
+    env.globals["library_ready"] = library_ready
     return env
 
 
@@ -557,6 +560,35 @@ def void_page(turtle: str, facts: Iterable[Fact], base_iri: str = BASE_IRI) -> s
     return render("void.html", turtle=turtle, facts=list(facts), base_iri=base_iri)
 
 
+# ------------------------------------------------------------------------ questions
+
+
+def ask_page(
+    question: str,
+    result: dict[str, Any] | None,
+    error: Any,
+    examples: Sequence[str],
+) -> str:
+    """The answer to a question in plain words (GET /ask in a browser), or why it could not
+    be read (an ApiError with what was understood and suggestions)."""
+    problem = None
+    if error is not None:
+        detail = error.detail if isinstance(error.detail, dict) else {}
+        problem = {
+            "message": error.error,
+            "understood": detail.get("understood"),
+            "suggestions": detail.get("suggestions") or [],
+        }
+    return render(
+        "ask.html",
+        question=question,
+        result=result,
+        problem=problem,
+        examples=examples,
+        base_iri=BASE_IRI,
+    )
+
+
 # ------------------------------------------------------------------------ query editor and docs
 
 
@@ -619,6 +651,7 @@ __all__ = [
     "TermView",
     "TimelineRow",
     "TrackedCommitment",
+    "ask_page",
     "docs_page",
     "editor_page",
     "form_editor_page",

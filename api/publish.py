@@ -15,6 +15,7 @@ come from the URL (`http://user:password@host/…`) or from `EMKG_STORE_USER` an
 
 from __future__ import annotations
 
+import base64
 import logging
 import os
 import time
@@ -27,13 +28,13 @@ from urllib.parse import SplitResult, quote, urlsplit, urlunsplit
 
 import pyoxigraph as ox
 
-from api.settings import BASE_IRI, PROJECT_ROOT, get_settings
+from api.settings import BASE_IRI, get_settings
+from graph.resources import ONTOLOGY_FILE
 
 log = logging.getLogger("emkg.publish")
 
 DATASET_IRI = BASE_IRI + "dataset"
 DATA_FILE = "emkg.nt"
-ONTOLOGY_FILE = PROJECT_ROOT / "ontology" / "emk.ttl"
 N_TRIPLES = "application/n-triples"
 TURTLE = "text/turtle"  # N-Triples is Turtle too: the fallback for a store that refuses the former
 TIMEOUT_S = 300.0
@@ -121,9 +122,9 @@ def put_graph(
     body = _Body(data, ontology_ntriples(ontology) if ontology is not None else b"")
     opener = _opener(url, user, password)
     began = time.perf_counter()
-    status = _put(opener, url, body, N_TRIPLES, timeout)
+    status = _put(opener, url, body, N_TRIPLES, timeout, user, password)
     if status == 415:  # a store that knows Turtle but not the N-Triples media type
-        status = _put(opener, url, body, TURTLE, timeout)
+        status = _put(opener, url, body, TURTLE, timeout, user, password)
         if status == 415:
             raise PublishError(f"the store at {url} accepts neither N-Triples nor Turtle", 415)
     return Published(url, graph_iri, status, body.length, time.perf_counter() - began)
@@ -187,8 +188,58 @@ def _opener(url: str, user: str | None, password: str | None) -> urllib.request.
     return urllib.request.build_opener(*handlers)
 
 
+def _authorization(
+    request: urllib.request.Request, user: str, password: str | None, timeout: float
+) -> str | None:
+    """The Authorization header for `request`, answered to the store's challenge beforehand.
+
+    A store that asks for a login answers a PUT without one at once with 401 and closes the
+    connection while megabytes of graph are still on their way (Virtuoso does): so the
+    challenge is fetched first with a bodyless HEAD, the answer tried on a second HEAD (wrong
+    credentials fail there, clearly), and the PUT carries it."""
+    probe = urllib.request.Request(request.full_url, method="HEAD")  # noqa: S310
+    challenge = _challenge(probe, timeout)
+    scheme, _, parameters = challenge.partition(" ")
+    if scheme.lower() == "basic":
+        token = base64.b64encode(f"{user}:{password or ''}".encode()).decode("ascii")
+        answers = iter([f"Basic {token}"] * 2)
+    elif scheme.lower() == "digest":
+        passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+        passwords.add_password(None, request.full_url, user, password or "")
+        digest = urllib.request.HTTPDigestAuthHandler(passwords)
+        fields = urllib.request.parse_keqv_list(urllib.request.parse_http_list(parameters))
+        answers = (f"Digest {digest.get_authorization(r, fields)}" for r in (probe, request))
+    else:
+        return None
+    probe.add_unredirected_header("Authorization", next(answers))
+    if _challenge(probe, timeout):
+        raise PublishError(
+            f"the store at {request.full_url} refused the credentials; set EMKG_STORE_USER and "
+            "EMKG_STORE_PASSWORD, or put user:password in the URL",
+            401,
+        )
+    return next(answers)
+
+
+def _challenge(probe: urllib.request.Request, timeout: float) -> str:
+    """The WWW-Authenticate header of a 401 answer to `probe`, or "" for any other answer."""
+    try:
+        with urllib.request.urlopen(probe, timeout=min(timeout, 30.0)):  # noqa: S310
+            return ""
+    except urllib.error.HTTPError as exc:
+        return exc.headers.get("WWW-Authenticate", "") or "?" if exc.code == 401 else ""
+    except (urllib.error.URLError, OSError):
+        return ""  # the PUT itself will say what is wrong
+
+
 def _put(
-    opener: urllib.request.OpenerDirector, url: str, body: _Body, media_type: str, timeout: float
+    opener: urllib.request.OpenerDirector,
+    url: str,
+    body: _Body,
+    media_type: str,
+    timeout: float,
+    user: str | None = None,
+    password: str | None = None,
 ) -> int:
     """Send the PUT; the 2xx status, 415 to try another media type, else a PublishError."""
     request = urllib.request.Request(  # noqa: S310 (the scheme is checked in graph_url)
@@ -201,6 +252,10 @@ def _put(
             "Accept": "*/*",
         },
     )
+    if user is not None:
+        authorization = _authorization(request, user, password, timeout)
+        if authorization:
+            request.add_unredirected_header("Authorization", authorization)
     try:
         with opener.open(request, timeout=timeout) as response:
             status: int = response.status
@@ -215,7 +270,7 @@ def _put(
             raise PublishError(
                 f"the store at {url} refused the credentials; {hint}", exc.code, text
             ) from exc
-        if exc.code in (404, 405):
+        if exc.code in (404, 405, 501):
             raise PublishError(
                 f"{url} is not a Graph Store Protocol service that accepts PUT "
                 "(Oxigraph: /store, Fuseki: /DATASET/data, GraphDB: "

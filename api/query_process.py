@@ -50,6 +50,7 @@ class Job(NamedTuple):
     default_graphs: tuple[str | None, ...] | None = None  # None inside: the store's default graph
     named_graphs: tuple[str, ...] | None = None
     substitutions: tuple[tuple[str, ox.NamedNode | ox.Literal], ...] = ()
+    base_iri: str | None = None  # what relative IRIs resolve against
 
 
 class Reply(NamedTuple):
@@ -101,6 +102,7 @@ def evaluate(store: ox.Store, job: Job) -> ox.QuerySolutions | ox.QueryBoolean |
         default_graph=default_graph,
         named_graphs=named_graphs,
         substitutions={ox.Variable(name): term for name, term in job.substitutions} or None,
+        base_iri=job.base_iri,
     )
 
 
@@ -131,14 +133,21 @@ def _reply(kind: str, encoded: Encoded) -> Reply:
 
 
 def open_store(source: Mapping[str, Any]) -> ox.Store:
-    """`{"store": path}`: the on-disk store, read-only; `{"files": [paths]}`: N-Triples files
-    loaded into memory (labels of blank nodes kept, so every process holds the same graph)."""
+    """`{"store": path}`: the on-disk store, read-only; `{"files": [paths], "graph": iri}`:
+    N-Triples files loaded into memory, into the named graph `iri` (the default graph without
+    one), the labels of blank nodes kept, so every process holds the same graph."""
     if source.get("store"):
         return ox.Store.read_only(str(source["store"]))
     store = ox.Store()
+    graph = source.get("graph")
     for path in source.get("files", ()):
         # parse keeps the files' blank node labels (bulk_load would draw new ones)
-        store.bulk_extend(ox.parse(path=str(path), format=ox.RdfFormat.N_TRIPLES))
+        triples = ox.parse(path=str(path), format=ox.RdfFormat.N_TRIPLES)
+        if graph:
+            target = ox.NamedNode(str(graph))
+            store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, target) for t in triples)
+        else:
+            store.bulk_extend(triples)
     return store
 
 

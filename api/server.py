@@ -9,10 +9,13 @@ ones the settings read.
 
 from __future__ import annotations
 
+import asyncio
 import os
 
+import orjson
 import uvicorn
 
+from api.middleware import URL_HINT, URL_TOO_LONG
 from api.settings import get_settings
 
 
@@ -49,4 +52,41 @@ def serve(
         workers=processes,
         log_level="info",
         access_log=False,  # api.logs writes one JSON line per request instead
+        http=http_protocol(),
     )
+
+
+def http_protocol() -> type[asyncio.Protocol] | str:
+    """uvicorn's httptools protocol answering a request line too long for its parser (about
+    64 KiB) as the app answers one over `EMKG_MAX_URL_BYTES`: 414, JSON, CORS headers, not
+    uvicorn's plain-text 400. Without httptools, uvicorn's own choice."""
+    return LongUrlAnswered if LongUrlAnswered is not None else "auto"
+
+
+def _long_url_protocol() -> type[asyncio.Protocol] | None:
+    try:
+        from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+    except ImportError:
+        return None
+
+    class LongUrlAnswered(HttpToolsProtocol):  # type: ignore[misc]
+        def send_400_response(self, msg: str) -> None:
+            if len(getattr(self, "url", b"")) < get_settings().max_url_bytes:
+                super().send_400_response(msg)
+                return
+            body = orjson.dumps({"error": URL_TOO_LONG, "detail": {"hint": URL_HINT}})
+            head = [
+                b"HTTP/1.1 414 URI Too Long",
+                b"content-type: application/json",
+                b"content-length: " + str(len(body)).encode("ascii"),
+                b"access-control-allow-origin: *",
+                b"connection: close",
+            ]
+            self.transport.write(b"\r\n".join(head) + b"\r\n\r\n" + body)
+            self.transport.close()
+
+    LongUrlAnswered.__qualname__ = "LongUrlAnswered"  # importable by name: worker processes
+    return LongUrlAnswered
+
+
+LongUrlAnswered = _long_url_protocol()

@@ -15,7 +15,8 @@ from fastapi import Depends, Request
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+from graph.resources import DEFAULT_OUT, DEFAULT_SOURCE, ONTOLOGY_FILE
+
 BASE_IRI = "https://w3id.org/eu-migration-kg/"
 
 
@@ -25,12 +26,16 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="EMKG_", frozen=True, extra="ignore")
 
     base_iri: str = BASE_IRI
-    graph_dir: Path = PROJECT_ROOT / "output"
-    source_file: Path = Field(
-        default=PROJECT_ROOT / "sources" / "letter-2023-03-20.txt",
-        description="the letter a reload rebuilds the graph from",
+    graph_dir: Path = Field(
+        default=DEFAULT_OUT, description="the built graph: `output/` of the current directory"
     )
-    ontology_file: Path | None = PROJECT_ROOT / "ontology" / "emk.ttl"
+    source_file: Path = Field(
+        default=DEFAULT_SOURCE,
+        description="the letter a reload rebuilds the graph from (the packaged copy)",
+    )
+    ontology_file: Path | None = Field(
+        default=ONTOLOGY_FILE, description="the ontology served at /ontology and beside the data"
+    )
     auto_build: bool = Field(
         default=True, description="build the graph at start-up when it is missing or stale"
     )
@@ -40,7 +45,12 @@ class Settings(BaseSettings):
         "restart reuses it; by default a temporary folder that is removed at shut-down",
     )
     query_timeout: float = Field(default=10.0, gt=0, description="seconds per query")
-    max_query_bytes: int = Field(default=64 * 1024, gt=0)
+    max_query_bytes: int = Field(default=64 * 1024, gt=0, description="a query's length")
+    max_url_bytes: int = Field(
+        default=32 * 1024,
+        gt=0,
+        description="a request's path and query string; longer gets 414 (send long queries by POST)",
+    )
     row_cap: int = Field(default=10_000, gt=0, description="SELECT solutions per answer")
     triple_cap: int = Field(default=100_000, gt=0, description="CONSTRUCT/DESCRIBE triples")
     cache_bytes: int = Field(

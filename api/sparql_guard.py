@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal, NamedTuple
@@ -137,6 +137,20 @@ def first_token(text: str) -> Token | None:
     if first is not None and first.kind == "word" and first.text.upper() in ("BASE", "PREFIX"):
         return _read_prologue(tokens(text)).first  # a declaration the expression did not take
     return first
+
+
+def undeclared_prefixes(text: str) -> list[str]:
+    """The prefixes of the query's prefixed names that its prologue does not declare."""
+    stream = tokens(text)
+    prologue = _read_prologue(stream)
+    rest = [prologue.first, *stream] if prologue.first is not None else []
+    missing: list[str] = []
+    for token in rest:
+        if token is not None and token.kind == "pname":
+            prefix = token.text.split(":", 1)[0]
+            if prefix not in prologue.prefixes and prefix not in missing:
+                missing.append(prefix)
+    return missing
 
 
 def query_form(text: str) -> QueryForm | None:
@@ -259,18 +273,89 @@ def bind_values(sparql: str, bindings: Mapping[str, str]) -> str:
     """
     if not bindings:
         return sparql
-    for name in bindings:
+    return bind_table(sparql, list(bindings), [list(bindings.values())])
+
+
+def bind_table(sparql: str, names: Sequence[str], rows: Sequence[Sequence[str | None]]) -> str:
+    """The query with `VALUES (?a …) { (term …) … }` first in its WHERE group, one row per
+    entry of `rows` (terms serialized in SPARQL syntax, None for UNDEF), as `bind_values`."""
+    for name in names:
         if not _VARNAME.fullmatch(name):
             raise ValueError(f"not a SPARQL variable name: {name!r}")
-    names = " ".join(f"?{name}" for name in bindings)
-    row = " ".join(bindings.values())
-    block = f" VALUES ({names}) {{ ({row}) }} "
+    for row in rows:
+        if len(row) != len(names):
+            raise ValueError(f"a VALUES row needs {len(names)} terms, not {len(row)}")
+    heading = " ".join(f"?{name}" for name in names)
+    lines = " ".join(
+        "(" + " ".join("UNDEF" if term is None else term for term in row) + ")" for row in rows
+    )
+    block = f" VALUES ({heading}) {{ {lines} }} "
 
     opening, closing, subselect = _where_group(sparql)
     head, body, tail = sparql[: opening + 1], sparql[opening + 1 : closing], sparql[closing:]
     if subselect:
         return f"{head}{block}{{ {body} }}{tail}"
     return f"{head}{block}{body}{tail}"
+
+
+@dataclass(frozen=True, slots=True)
+class DatasetClause:
+    """A query's FROM and FROM NAMED graphs, and the query without them."""
+
+    query: str
+    default_graphs: tuple[str, ...]
+    named_graphs: tuple[str, ...]
+
+
+def dataset_clause(sparql: str) -> DatasetClause | None:
+    """The FROM / FROM NAMED clauses of a query (IRIs resolved), or None when it has none."""
+    stream = tokens(sparql)
+    prologue = _read_prologue(stream)
+    rest = [prologue.first, *stream] if prologue.first is not None else []
+    defaults: list[str] = []
+    named: list[str] = []
+    cuts: list[tuple[int, int]] = []
+    index = 0
+    while index < len(rest):
+        token = rest[index]
+        if token is None:
+            break
+        if token.text == "{":
+            if index != 1 or rest[0] is None or rest[0].text.upper() != "CONSTRUCT":
+                break
+            index = _matching_brace(rest, index) + 1  # a CONSTRUCT template comes first
+            continue
+        if token.kind == "word" and token.text.upper() == "FROM":
+            is_named = index + 1 < len(rest) and rest[index + 1].text.upper() == "NAMED"
+            graph = rest[index + 2] if is_named else rest[index + 1]
+            if graph.kind == "iri":
+                iri = _resolve(prologue.base, _unescape(graph.text[1:-1]))
+            elif graph.kind == "pname":
+                prefix, _, local = graph.text.partition(":")
+                iri = prologue.prefixes.get(prefix, "") + local
+            else:
+                return None
+            (named if is_named else defaults).append(iri)
+            cuts.append((token.start, graph.end))
+            index += 3 if is_named else 2
+            continue
+        index += 1
+    if not cuts:
+        return None
+    text = sparql
+    for start, end in reversed(cuts):
+        text = text[:start] + text[end:]
+    return DatasetClause(text, tuple(defaults), tuple(named))
+
+
+def with_base(sparql: str, base: str) -> str:
+    """The query with `BASE <base>` first, unless its prologue declares a BASE."""
+    for token in tokens(sparql):
+        if token.kind == "word" and token.text.upper() == "BASE":
+            return sparql
+        if token.kind == "word" and token.text.upper() != "PREFIX":
+            break
+    return f"BASE <{base}>\n{sparql}"
 
 
 def _where_group(sparql: str) -> tuple[int, int, bool]:
@@ -312,11 +397,16 @@ def _matching_brace(stream: list[Token], opening: int) -> int:
 __all__ = [
     "QUERY_FORMS",
     "UPDATE_KEYWORDS",
+    "DatasetClause",
     "QueryForm",
     "QueryPlan",
+    "bind_table",
     "bind_values",
+    "dataset_clause",
     "first_token",
     "inspect_query",
     "query_form",
     "tokens",
+    "undeclared_prefixes",
+    "with_base",
 ]

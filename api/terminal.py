@@ -1,9 +1,12 @@
-"""`emkg query NAME key=value …` and `emkg sparql '…'`: answers as tables in the terminal.
+"""`emkg query NAME key=value …`, `emkg sparql` and `emkg ask "…"`: answers in the terminal.
 
-Both read the built graph (`graph.build.ensure_built`, which builds it first when it is missing
+They read the built graph (`graph.build.ensure_built`, which builds it first when it is missing
 or stale) and the ontology into an in-process pyoxigraph store, the same data the server's
-embedded store holds, so a canned query answers here as it does over HTTP. A bad name,
-parameter or query ends with a message and exit code 2.
+embedded store holds, so a canned query answers here as it does over HTTP, and takes names as
+HTTP does (`emkg query involving entity=Frontex entity=Serbien`). `emkg sparql` reads its query
+from the argument, a file or standard input and prints a table, CSV, TSV or SPARQL JSON. A bad
+name, parameter or query ends with a message on standard error and exit code 2; on a terminal,
+an answer longer than the screen goes through the pager.
 
 `LocalStore` is that in-process store behind the server's `QueryStore` interface; tests and
 scripts can hand it to `api.app.create_app(store=…)` to serve a graph without worker processes.
@@ -11,14 +14,16 @@ scripts can hand it to `api.app.create_app(store=…)` to serve a graph without 
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import difflib
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+import os
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 import pyoxigraph as ox
 from rich import box
@@ -32,6 +37,7 @@ from api.catalogue import (
     default_catalogue,
 )
 from api.errors import ApiError
+from api.html import format_dates, format_eur
 from api.sparql_guard import inspect_query
 from api.stores import QueryForm, QueryResult, Rows
 from api.stores.encoding import (
@@ -50,6 +56,7 @@ if TYPE_CHECKING:
     from api.stores import BoundTerm
 
 DATA_FILE = "emkg.nt"
+SPARQL_JSON = "application/sparql-results+json"
 ROW_CAP = 10_000
 MAX_QUERY_BYTES = 1 << 20
 EXIT_USAGE = 2
@@ -95,7 +102,10 @@ class LocalStore:
         return len(self.store)
 
     def run(
-        self, sparql: str, substitutions: Mapping[str, BoundTerm] | None = None
+        self,
+        sparql: str,
+        substitutions: Mapping[str, BoundTerm] | None = None,
+        base_iri: str | None = None,
     ) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
         """The raw answer; raises ApiError (400 syntax, 403 update/SERVICE, 422 bad term).
 
@@ -107,9 +117,9 @@ class LocalStore:
             for name, term in (substitutions or {}).items()
         }
         try:
-            return self.store.query(sparql, substitutions=terms or None)
+            return self.store.query(sparql, base_iri=base_iri, substitutions=terms or None)
         except SyntaxError as exc:
-            raise syntax_error(str(exc)) from exc
+            raise syntax_error(str(exc), sparql) from exc
         except (RuntimeError, ValueError, OSError) as exc:
             raise ApiError(400, "the query could not be evaluated", str(exc)) from exc
 
@@ -136,10 +146,11 @@ class LocalStore:
         default_graph_uris: Sequence[str] = (),
         named_graph_uris: Sequence[str] = (),
         substitutions: Mapping[str, BoundTerm] | None = None,
+        base_iri: str | None = None,
     ) -> QueryResult:
         if default_graph_uris or named_graph_uris:
             raise ApiError(400, "this store holds one graph: do not name graphs")
-        answer = self.run(sparql, substitutions)
+        answer = self.run(sparql, substitutions, base_iri)
         form: QueryForm
         if isinstance(answer, ox.QuerySolutions):
             form, encoded = "select", None
@@ -184,66 +195,274 @@ def open_local_store(console: Console | None = None) -> LocalStore:
 
 # ------------------------------------------------------------------ the commands
 
+#: `emkg sparql --format`: the media type of each non-table format, for SELECT and for graphs
+SPARQL_FORMATS: dict[str, tuple[str | None, str | None]] = {
+    "table": (None, "text/turtle"),
+    "csv": ("text/csv", None),
+    "tsv": ("text/tab-separated-values", None),
+    "json": ("application/sparql-results+json", "application/ld+json"),
+}
 
-def run_canned(name: str, params: list[str], console: Console) -> int:
-    """`emkg query NAME key=value …`: the canned query's answer as a table."""
+
+def run_canned(
+    name: str, params: list[str], console: Console, errors: Console | None = None
+) -> int:
+    """`emkg query NAME key=value …`: the canned query's answer as a table.
+
+    Parameters speak as over HTTP: an IRI parameter takes a name ("Frontex", "Serbien") as
+    GET /involving does, and `involving` takes `entity` as often as GET /involving does
+    (`entity=Frontex entity=Serbia`: what involves all of them).
+    """
+    errors = errors or console
     try:
         catalogue = default_catalogue()
     except CatalogueError as exc:
-        return _usage(console, f"the catalogue of canned queries is broken: {exc}")
+        return _usage(errors, f"the catalogue of canned queries is broken: {exc}")
     query = catalogue.get(name)
     if query is None:
         close = difflib.get_close_matches(name, list(catalogue), n=3, cutoff=0.5)
         hint = f" Did you mean {' or '.join(close)}?" if close else ""
         return _usage(
-            console,
+            errors,
             f"no canned query named {name!r}.{hint}\nAvailable: {', '.join(sorted(catalogue))}",
         )
-    raw: dict[str, str] = {}
+    pairs: list[tuple[str, str]] = []
     for item in params:
         key, equals, value = item.partition("=")
         if not equals or not key:
-            return _usage(console, f"parameters are key=value, not {item!r}", query)
-        if key in raw:
-            return _usage(console, f"parameter {key!r} is given twice", query)
-        raw[key] = value
+            return _usage(errors, f"parameters are key=value, not {item!r}", query)
+        pairs.append((key, value))
+    store = open_local_store(errors)
     try:
+        if name == "involving":
+            return _run_involving(store, catalogue, pairs, console)
+        raw: dict[str, str] = {}
+        for key, value in pairs:
+            if key in raw:
+                return _usage(errors, f"parameter {key!r} is given twice", query)
+            raw[key] = value
+        raw = _resolve_names(store, catalogue, query, raw)
         bound = query.bind(raw)
-    except ParameterError as exc:
-        return _usage(console, str(exc), query)
-    store = open_local_store(console)
-    try:
         rows = store.rows(query.sparql, bound)
+    except ParameterError as exc:
+        return _usage(errors, str(exc), query)
     except ApiError as exc:
-        return _usage(console, _describe(exc))
+        return _usage(errors, _describe(exc))
     shown = query.bound_values(bound)
     title = f"{query.name}: {query.summary}"
     if shown:
         title += " (" + ", ".join(f"{k}={v}" for k, v in shown.items()) + ")"
-    _print_rows(console, rows, title)
+    _paged(console, lambda c: _print_rows(c, rows, title), len(rows))
     return 0
 
 
-def run_sparql(query: str, console: Console) -> int:
-    """`emkg sparql '…'`: a SELECT as a table, an ASK as yes or no, a graph as Turtle."""
+def _resolve_names(
+    store: LocalStore,
+    catalogue: Mapping[str, CannedQuery],
+    query: CannedQuery,
+    raw: Mapping[str, str],
+) -> dict[str, str]:
+    """IRI parameters given by name, as their IRIs (ApiError 404/409 for an unknown or shared
+    name, as over HTTP)."""
+    from api.routers.involving import entity_index
+
+    names = {
+        key: value
+        for key, value in raw.items()
+        if (p := query.parameter(key)) is not None
+        and p.type == "iri"
+        and value
+        and not value.startswith(("http://", "https://"))
+    }
+    if not names:
+        return dict(raw)
+    index = asyncio.run(entity_index(store, catalogue))
+    return {**raw, **{key: index.resolve(value).iri for key, value in names.items()}}
+
+
+def _run_involving(
+    store: LocalStore,
+    catalogue: Mapping[str, CannedQuery],
+    pairs: Sequence[tuple[str, str]],
+    console: Console,
+) -> int:
+    """`emkg query involving entity=… entity=…`: GET /involving's answer."""
+    from api.routers.involving import involving
+
+    unknown = sorted({key for key, _ in pairs} - {"entity", "other"})
+    if unknown:
+        raise ParameterError(unknown[0], "unknown parameter (involving takes: entity, other)")
+    names = [value for _, value in pairs]
+    answer = asyncio.run(involving(store, dict(catalogue), names))
+    rows = answer["rows"]
+    assert isinstance(rows, list)
+    entities = answer["entities"]
+    assert isinstance(entities, list)
+    title = "involving: " + " and ".join(
+        f"{e['label']} ({e['matched']})" for e in entities if isinstance(e, dict)
+    )
+    table = Rows(
+        [
+            {
+                "kind": row["kind"],
+                "label": row["label"],
+                "commitments": ", ".join(str(n) for n in row["commitments"]),
+                "dates": format_dates(row["startDate"], row["endDate"]),
+                "status": row["status"],
+                "via": row["via"],
+                "iri": row["iri"],
+            }
+            for row in rows
+        ],
+        columns=("kind", "label", "commitments", "dates", "status", "via", "iri"),
+    )
+    _paged(console, lambda c: _print_rows(c, table, title), len(table))
+    return 0
+
+
+def run_ask(question: str, console: Console, errors: Console, output: str = "table") -> int:
+    """`emkg ask "…"`: GET /ask's answer, as tables (or its JSON)."""
+    from api.answers import answer
+
+    store = open_local_store(errors)
+    try:
+        result = asyncio.run(answer(store, default_catalogue(), question))
+    except ApiError as exc:
+        errors.print(f"[red]error:[/red] {exc.error}", highlight=False)
+        detail = exc.detail if isinstance(exc.detail, dict) else {}
+        for suggestion in detail.get("suggestions") or []:
+            errors.print(f"  try: {suggestion}", highlight=False)
+        return EXIT_USAGE
+    if output == "json":
+        console.print_json(json.dumps(result, default=str))
+        return 0
+    rows = result["rows"]
+    assert isinstance(rows, list)
+    _paged(console, lambda c: _print_answer(c, result), len(rows))
+    return 0
+
+
+def _print_answer(console: Console, result: Mapping[str, object]) -> None:
+    reading = result["reading"]
+    assert isinstance(reading, dict)
+    entities = ", ".join(
+        f"{e['label']} ({e['matched']})" for e in reading["entities"] if isinstance(e, dict)
+    )
+    window = reading.get("window")
+    console.print(f"[bold]{reading['question']}[/bold]", highlight=False)
+    console.print(f"  entities: {entities or 'none'}", highlight=False)
+    console.print(f"  asked for: {reading['kind']}", highlight=False)
+    if isinstance(window, dict):
+        span = f"{window['from'] or '…'} – {window['to'] or '…'}"
+        console.print(f"  when: {window['words']} ({span})", highlight=False)
+    if reading.get("status"):
+        console.print(f"  status: {reading['status']}", highlight=False)
+    rows = result["rows"]
+    assert isinstance(rows, list)
+    if reading["kind"] == "actors":
+        table = Rows(
+            [
+                {"actor": r["label"], "type": r["type"], "facts": r["count"], "iri": r["iri"]}
+                for r in rows
+            ],
+            columns=("actor", "type", "facts", "iri"),
+        )
+    else:
+        table = Rows(
+            [
+                {
+                    "kind": r["kind"],
+                    "label": r["label"],
+                    "commitments": ", ".join(str(n) for n in r["commitments"]),
+                    "dates": format_dates(r["startDate"], r["endDate"]),
+                    "status": r["status"],
+                    "amount": format_eur(r["amountEUR"]) if r["amountEUR"] is not None else "",
+                    "via": r["via"],
+                }
+                for r in rows
+            ],
+            columns=("kind", "label", "commitments", "dates", "status", "amount", "via"),
+        )
+    _print_rows(console, table, None)
+    total = result.get("total")
+    if isinstance(total, dict):
+        console.print(f"[bold]total[/bold]: {total['text']} (each sum counted once)")
+
+
+def read_query(source: str | None, stdin: TextIO) -> str:
+    """The query of `emkg sparql`: the text given, the file it names, or standard input
+    (no argument, or `-`)."""
+    if source is None or source == "-":
+        return stdin.read()
+    path = Path(source)
+    if "\n" not in source and len(source) < 4096 and path.is_file():
+        return path.read_text(encoding="utf-8")
+    return source
+
+
+def run_sparql(
+    query: str, console: Console, errors: Console | None = None, output: str = "table"
+) -> int:
+    """`emkg sparql`: a SELECT as a table (or CSV, TSV, SPARQL JSON), an ASK as yes or no, a
+    graph as Turtle (or JSON-LD)."""
+    errors = errors or console
+    if output not in SPARQL_FORMATS:
+        return _usage(errors, f"unknown format {output!r}: give {', '.join(SPARQL_FORMATS)}")
     if not query.strip():
-        return _usage(console, "the query is empty")
-    store = open_local_store(console)
+        return _usage(errors, "the query is empty")
+    store = open_local_store(errors)
+    select_type, graph_type = SPARQL_FORMATS[output]
     try:
         answer = store.run(query)
         if isinstance(answer, ox.QuerySolutions):
+            if select_type is not None:
+                encoded = encode_solutions(answer, select_type, store.row_cap)
+                _write(console, encoded.body.decode("utf-8"))
+                return 0
             columns, values, truncated = solution_rows(answer, store.row_cap)
-            _print_rows(console, Rows(values, columns=columns, truncated=truncated), None)
+            rows = Rows(values, columns=columns, truncated=truncated)
+            _paged(console, lambda c: _print_rows(c, rows, None), len(rows))
         elif isinstance(answer, ox.QueryBoolean):
-            console.print("yes" if bool(answer) else "no")
+            if output == "json":
+                _write(console, encode_boolean(answer, SPARQL_JSON).body.decode("utf-8"))
+            else:
+                console.print("yes" if bool(answer) else "no")
         else:
-            encoded = encode_triples(answer, "text/turtle", store.row_cap, _prefixes())
-            console.print(encoded.body.decode("utf-8"), markup=False, highlight=False)
+            if graph_type is None:
+                return _usage(errors, f"a graph cannot be given as {output}: use table or json")
+            encoded = encode_triples(answer, graph_type, store.row_cap, _prefixes())
+            _write(console, encoded.body.decode("utf-8"))
     except ApiError as exc:
-        return _usage(console, _describe(exc))
+        return _usage(errors, _describe(exc))
     except (RuntimeError, ValueError, OSError) as exc:
-        return _usage(console, f"the query could not be evaluated: {exc}")
+        return _usage(errors, f"the query could not be evaluated: {exc}")
     return 0
+
+
+def _write(console: Console, text: str) -> None:
+    """Text as it is (no markup, no wrapping), paged on a terminal when it is long."""
+    lines = text.count("\n")
+    _paged(
+        console,
+        lambda c: c.out(text, end="" if text.endswith("\n") else "\n", highlight=False),
+        lines,
+    )
+
+
+def _paged(console: Console, show: Callable[[Console], None], rows: int) -> None:
+    """Print with `show`; on a terminal, through the pager when it is longer than the screen."""
+    if not console.is_terminal or rows < console.height // 2:
+        show(console)
+        return
+    with console.capture() as captured:
+        show(console)
+    text = captured.get()
+    if text.count("\n") < console.height:
+        console.out(text, end="", highlight=False)
+        return
+    os.environ.setdefault("LESS", "-R")
+    with console.pager(styles=True):
+        console.out(text, end="", highlight=False)
 
 
 def _usage(console: Console, message: str, query: CannedQuery | None = None) -> int:
@@ -254,7 +473,18 @@ def _usage(console: Console, message: str, query: CannedQuery | None = None) -> 
 
 
 def _describe(error: ApiError) -> str:
-    return f"{error.error}: {error.detail}" if isinstance(error.detail, str) else error.error
+    if isinstance(error.detail, str):
+        return f"{error.error}: {error.detail}"
+    detail = error.detail if isinstance(error.detail, dict) else {}
+    names = [
+        str(item.get("label") or item.get("name"))
+        for key in ("suggestions", "candidates")
+        for item in detail.get(key) or []
+        if isinstance(item, dict)
+    ]
+    if names:
+        return f"{error.error} (did you mean: {', '.join(dict.fromkeys(names))}?)"
+    return error.error
 
 
 def _parameter_table(query: CannedQuery) -> Table:
@@ -309,4 +539,4 @@ def _prefixes() -> dict[str, str]:
     return dict(PREFIXES)
 
 
-__all__ = ["LocalStore", "open_local_store", "run_canned", "run_sparql"]
+__all__ = ["LocalStore", "open_local_store", "read_query", "run_ask", "run_canned", "run_sparql"]

@@ -19,23 +19,22 @@ import yaml
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
+from graph.authority import add_authority_labels
 from graph.curation import load_curation
 from graph.dumps import write_atomic, write_dumps
 from graph.gazetteer import load_gazetteer
 from graph.letter import Letter, Span, read_letter
 from graph.namespaces import BASE, EMK, OA
 from graph.populate import Eurovoc, GraphWriter
+from graph.resources import DEFAULT_OUT, DEFAULT_SOURCE, ONTOLOGY_FILE, SHAPES_FILE
 from graph.sentences import split_sentences
 from graph.validate import ValidationReport, validate
 
-PROJECT = Path(__file__).resolve().parent.parent
-DEFAULT_SOURCE = PROJECT / "sources" / "letter-2023-03-20.txt"
-DEFAULT_OUT = PROJECT / "output"
 DATA = Path(__file__).parent / "data"
 CURATION = DATA / "curated.yaml"
 EUROVOC = DATA / "eurovoc.yaml"
-ONTOLOGY = PROJECT / "ontology" / "emk.ttl"
-SHAPES = PROJECT / "shapes" / "emk-shapes.ttl"
+ONTOLOGY = ONTOLOGY_FILE
+SHAPES = SHAPES_FILE
 INPUTS = (DATA / "gazetteer.yaml", CURATION, EUROVOC, ONTOLOGY, SHAPES)
 
 Progress = Callable[[str], None]
@@ -101,6 +100,7 @@ def build_graph(
     progress(f"extracting facts ({len(letter.commitments)} commitments, {len(entities)} names)")
     writer = GraphWriter(letter, entities, source.stem.lower(), curation, subjects, base)
     graph = writer.write()
+    add_authority_labels(graph)
     check_passages(graph, letter.text)
     return letter, graph, writer.fact_spans
 

@@ -35,13 +35,16 @@ PREDICATE = re.compile(
     r"to be|underway|ongoing|now|met|set out|took|taken|sign|signed|launched|held|made|"
     r"enters|entered|became|continues?|stands ready|confirmed|presented|concluded|closed|"
     r"agreed|adopted|published|endorsed|contracted|discussed|gathered|provided|accepted|"
-    r"visited|deployed|relaunched|assisted|resulted|reached|underlined|delivered|"
+    r"visited|deployed|relaunched|assisted|resulted|reached|underlined|delivered|we see|"
     r"[a-z]{3,}ed(?= (?:by|on|in|at|to|with)\b))\b"
 )
 # a heading names a thing or a place; one with a verb is a clause ('Equipment and capacity
 # building for Egypt:' is a heading, 'ASOP in Niger operational:' is not)
 HEADING_VERB = re.compile(r"\b(is|are|was|were|has|have|will|operational|underway|ongoing)\b")
 HEADING = re.compile(r"^([^:;.()]{2,70}?):\s+")
+# a participle phrase that adds the background of a step, with names of its own ("building on
+# those in place with Morocco, Niger ...", "with the support of Europol and Eurojust")
+ASIDE_START = re.compile(r"^(?:building on|with the support of|offering|leading to)\b")
 ACTOR_START = re.compile(
     r"^(?:the )?(?:Commissioner|Vice-President|High Representative|President|Commission|"
     r"Frontex|Europol|Member States|EU Asylum Agency|Serbia|[A-Z][a-z]+ (?:will|has|have))\b"
@@ -116,7 +119,10 @@ def clauses(text: str, span: Span, letter: date) -> list[Span]:
                 text,
                 piece,
                 re.compile(r",\s+(?:and\s+)?|\s+–\s+and\s+"),
-                lambda left, right: reports(left, letter) and reports(_next_report(right), letter),
+                lambda left, right: (
+                    reports(left, letter)
+                    and (reports(_next_report(right), letter) or bool(ASIDE_START.match(right)))
+                ),
             )
             for part in by_comma:
                 out += _split(

@@ -59,6 +59,15 @@ class Component:
 
 
 @dataclass
+class Correction:
+    """An evident slip in a figure, corrected: the sum at `span` means `amount` (EUR)."""
+
+    span: Span
+    amount: int
+    note: str
+
+
+@dataclass
 class Theme:
     span: Span
     label: str
@@ -82,6 +91,7 @@ class Curation:
     components: list[Component]
     themes: list[ThemeList] = field(default_factory=list)
     substeps: list[Span] = field(default_factory=list)
+    corrections: list[Correction] = field(default_factory=list)
 
 
 def locate(text: str, quote: str) -> Span:
@@ -152,4 +162,10 @@ def load_curation(text: str, path: Path = DATA / "curated.yaml") -> Curation:
         for entry in data.get("themes") or []
     ]
     substeps = [locate(text, quote) for quote in data.get("substeps") or []]
-    return Curation(steps, events, quantities, components, themes, substeps)
+    corrections = [
+        Correction(
+            locate(text, entry["quote"]), int(entry["amount"]), " ".join(entry["note"].split())
+        )
+        for entry in data.get("corrections") or []
+    ]
+    return Curation(steps, events, quantities, components, themes, substeps, corrections)

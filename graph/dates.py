@@ -8,7 +8,7 @@ documented here and in the README:
 | phrase | interval |
 | --- | --- |
 | "by end March", "by the end of May", "by July", "by the end of 2023" | letter date .. end of that month/year |
-| "mid-2023" | 1 June .. 31 July; "mid-April": 11 .. 20 April |
+| "mid-2023" | 1 June .. 31 July ("by mid-2023": letter date .. 31 July); "mid-April": 11 .. 20 April |
 | "first half of 2023", "first quarter of 2023", "Q2 2023" | the half-year / quarter |
 | "Spring", "Summer", "Autumn", "Winter" (meteorological seasons) | Mar-May, Jun-Aug, Sep-Nov, Dec-Feb; with "by": letter date .. season end |
 | "in coming weeks" | letter date .. six weeks later |
@@ -18,6 +18,13 @@ documented here and in the README:
 | "at the end of February" | the last ten days of that month |
 | "in February and March" | the first day of the one to the last day of the other |
 | "in 2023", "2023-2025", "until 2025" | the year(s); "until": letter date .. end of that year |
+| "before the end of this legislature" | letter date .. 15 July 2024, the last day of the 2019-2024 European Parliament |
+| "our next meeting" (of the European Council, ahead of which the letter is sent) | the day after the letter .. thirty days later |
+
+A happening the letter tells without any date ("Borrell, Várhelyi and Johansson visited the Western
+Balkans"; "next mission being planned") is still an event, with no date phrase: told as done, it
+lies in the period the letter reports on, from the first day of the month before it (the last
+European Council) to its date; told as to come, from its date to the end of its year.
 
 A day or month without a year is in the letter's year (the contract: 2023) — unless the words
 just before it report it as done ("adopted on 21 November", "signed on …") and that would put it
@@ -86,7 +93,9 @@ def _by_end_year(m: re.Match[str], d: date) -> tuple[date, date, str]:
 
 
 def _mid_year(m: re.Match[str], d: date) -> tuple[date, date, str]:
-    year = int(m.group(1))
+    year = int(m.group(2))
+    if m.group(1):  # "by mid-2023": a deadline, from the letter's date
+        return d, date(year, 7, 31), "vague"
     return date(year, 6, 1), date(year, 7, 31), "vague"
 
 
@@ -166,6 +175,21 @@ def _two_months(m: re.Match[str], d: date) -> tuple[date, date, str]:
     return date(year, MONTHS[m.group(1)], 1), _month_end(year, MONTHS[m.group(2)]), "month"
 
 
+def _legislature(m: re.Match[str], d: date) -> tuple[date, date, str]:
+    return d, date(2024, 7, 15), "vague"
+
+
+def _next_meeting(m: re.Match[str], d: date) -> tuple[date, date, str]:
+    return d + timedelta(days=1), d + timedelta(days=30), "vague"
+
+
+def undated(told_as_done: bool, letter: date) -> tuple[date, date]:
+    """The interval of a happening told without a date (see the table above)."""
+    if told_as_done:
+        return (letter.replace(day=1) - timedelta(days=1)).replace(day=1), letter
+    return letter, date(letter.year, 12, 31)
+
+
 def _in_year(m: re.Match[str], d: date) -> tuple[date, date, str]:
     year = int(m.group(1))
     return date(year, 1, 1), date(year, 12, 31), "vague"
@@ -176,7 +200,7 @@ PATTERNS: list[tuple[re.Pattern[str], Handler]] = [
     (re.compile(r"\b(\d{1,2}) " + _MONTH + _YEAR + r"\b"), _day),
     (re.compile(r"\bby (?:the )?end(?: of)? " + _MONTH + _YEAR + r"\b"), _by_end_month),
     (re.compile(r"\bby the end of (\d{4})\b"), _by_end_year),
-    (re.compile(r"\bmid-(\d{4})\b"), _mid_year),
+    (re.compile(r"\b(by )?mid-(\d{4})\b"), _mid_year),
     (re.compile(r"\bmid-" + _MONTH), _mid_month),
     (re.compile(r"\bfirst (half|quarter) of (\d{4})\b"), _part_of_year),
     (re.compile(r"\bQ([1-4]) (\d{4})\b"), _quarter),
@@ -194,6 +218,8 @@ PATTERNS: list[tuple[re.Pattern[str], Handler]] = [
     (re.compile(r"\b" + _MONTH + " and " + _MONTH + _YEAR + r"\b"), _two_months),
     (re.compile(r"\b(by )?" + _MONTH + _YEAR + r"\b"), _month),
     (re.compile(r"\bin (\d{4})\b"), _in_year),
+    (re.compile(r"\bbefore the end of this legislature\b"), _legislature),
+    (re.compile(r"\bour next meeting\b"), _next_meeting),
 ]
 
 
@@ -240,7 +266,8 @@ COMPLETED_CUES = re.compile(
     r"\b(adopted|concluded|signed|took place|took stock|closed|launched and|became|"
     r"has been reached|have now taken place|published|held|met|endorsed|confirmed|"
     r"contracted|presented|relaunched|was launched|made\)|agreed|visited|assisted|"
-    r"has been|have been|resulted|discussed|gathered)\b",
+    r"has been|have been|resulted|discussed|gathered|underlined|"
+    r"(?:has|have) (?:\w+ly )?(?:\w+ed|brought|taken|shown|made|become))\b",
     re.I,
 )
 # what a clause's words say of its status (graph.facts reads each clause with these)
@@ -251,7 +278,8 @@ PLANNED_CUES = re.compile(
 )
 ONGOING_CUES = re.compile(
     r"\b(underway|ongoing|being|in preparation|continues?|continuing|consolidation phase|"
-    r"is advancing|(is|are) \w+ing|currently|operational(?=:)|"
+    r"is advancing|(is|are) (?:also |by |now )?\w+ing|(?:has|have) (?:also )?been \w+ing|(?:has|have) (?:started|begun) \w+ing|latest|currently|"
+    r"operational(?=:)|"
     r"now(?!\s+(?:been|taken|\w+ed)\b))\b",
     re.I,
 )

@@ -9,6 +9,7 @@ from pathlib import Path
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 
+from graph.dcat import describe
 from graph.namespaces import DCAT, DCT, EMK, PREFIXES, VOID
 
 DUMPS = {
@@ -16,7 +17,6 @@ DUMPS = {
     "emkg.nt": ("nt", "application/n-triples"),
     "emkg.jsonld": ("json-ld", "application/ld+json"),
 }
-CC_BY = URIRef("https://creativecommons.org/licenses/by/4.0/")
 
 
 def _bind(graph: Graph) -> Graph:
@@ -39,7 +39,7 @@ def _jsonld(graph: Graph) -> str:
 
 
 def void_description(graph: Graph, base: str, counts: dict[str, int]) -> Graph:
-    """A VoID dataset with DCAT distributions for the dumps and a partition per class."""
+    """A VoID dataset with a partition per class, described in DCAT-AP (graph.dcat)."""
     void = _bind(Graph())
     dataset = URIRef(base + "dataset")
     void.add((dataset, RDF.type, VOID.Dataset))
@@ -56,28 +56,15 @@ def void_description(graph: Graph, base: str, counts: dict[str, int]) -> Graph:
             ),
         )
     )
-    void.add((dataset, DCT.license, CC_BY))
-    void.add((dataset, DCT.source, URIRef(base + "id/document/letter-2023-03-20")))
     void.add((dataset, VOID.triples, Literal(len(graph), datatype=XSD.integer)))
     subjects = {s for s in graph.subjects() if isinstance(s, URIRef)}
     void.add((dataset, VOID.entities, Literal(len(subjects), datatype=XSD.integer)))
     void.add((dataset, VOID.uriSpace, Literal(base + "id/")))
     void.add((dataset, VOID.sparqlEndpoint, URIRef(base + "sparql")))
     void.add((dataset, VOID.vocabulary, URIRef(str(EMK))))
-    for name, (_, media_type) in DUMPS.items():
-        dist = URIRef(f"{base}dumps/{name}")
-        void.add((dataset, VOID.dataDump, dist))
-        void.add((dataset, DCAT.distribution, dist))
-        void.add((dist, RDF.type, DCAT.Distribution))
-        void.add((dist, DCAT.downloadURL, dist))
-        void.add(
-            (
-                dist,
-                DCAT.mediaType,
-                URIRef(f"https://www.iana.org/assignments/media-types/{media_type}"),
-            )
-        )
-        void.add((dist, DCT["format"], Literal(media_type)))
+    for name in DUMPS:
+        void.add((dataset, VOID.dataDump, URIRef(f"{base}dumps/{name}")))
+    describe(void, graph, base, list(DUMPS))
     for curie, count in sorted(counts.items()):
         cls = URIRef(graph.namespace_manager.expand_curie(curie)) if ":" in curie else URIRef(curie)
         partition = URIRef(f"{base}dataset/class/{curie.replace(':', '-')}")

@@ -212,6 +212,14 @@ def overlap(a: Iterable[Span], b: Iterable[Span]) -> float:
     return best
 
 
+def shared(a: Iterable[Span], b: Iterable[Span]) -> int:
+    """How many characters two sets of spans have in common: among equal best overlaps, the
+    node that holds more of the fact's passages (its annex quote as well as the body clause
+    it shares with a sibling) is its node."""
+    bs = list(b)
+    return sum(max(0, min(x.end, y.end) - max(x.start, y.start)) for x in a for y in bs)
+
+
 def _agrees(fact: GoldFact, node: NodeFacts) -> bool:
     """The kind's own key: the same first day (events), amount (sums) or count (quantities)."""
     if fact.kind == "events":
@@ -230,12 +238,15 @@ def match(facts: list[GoldFact], nodes: list[NodeFacts]) -> dict[str, NodeFacts]
         for node in nodes:
             score = overlap(fact.spans, node.spans)
             if score >= MIN_OVERLAP:
-                pairs.append((_agrees(fact, node), score, fact.id, str(node.node), fact, node))
-    pairs.sort(key=lambda p: (not p[0], -p[1], p[2], p[3]))
+                common = shared(fact.spans, node.spans)
+                pairs.append(
+                    (_agrees(fact, node), score, common, fact.id, str(node.node), fact, node)
+                )
+    pairs.sort(key=lambda p: (not p[0], -p[1], -p[2], p[3], p[4]))
     taken_facts: set[str] = set()
     taken_nodes: set[URIRef] = set()
     out: dict[str, NodeFacts] = {}
-    for _, _, fid, _, fact, node in pairs:
+    for _, _, _, fid, _, fact, node in pairs:
         if fid in taken_facts or node.node in taken_nodes:
             continue
         taken_facts.add(fid)

@@ -45,6 +45,7 @@ class Entity:
     aliases: list[str] = field(default_factory=list)
     adjectives: list[str] = field(default_factory=list)
     member_of: list[str] = field(default_factory=list)
+    members: list[str] = field(default_factory=list)  # kind/slug: the bodies a joint body joins
     located_in: list[str] = field(default_factory=list)  # kind/slug of the places it is about
     role: str | None = None
     affiliation: str | None = None
@@ -58,6 +59,10 @@ class Entity:
     @property
     def is_place(self) -> bool:
         return self.type in (*COUNTRY_TYPES, "Region")
+
+    @property
+    def is_country(self) -> bool:
+        return self.type in COUNTRY_TYPES
 
     @property
     def is_actor(self) -> bool:
@@ -100,6 +105,7 @@ def _entity(entry: dict[str, Any]) -> Entity:
         aliases=list(entry.get("aliases") or []),
         adjectives=list(entry.get("adjectives") or []),
         member_of=list(entry.get("member_of") or []),
+        members=list(entry.get("members") or []),
         located_in=list(entry.get("located_in") or []),
         role=entry.get("role"),
         affiliation=entry.get("affiliation"),

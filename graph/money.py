@@ -1,7 +1,9 @@
 """Sums of money in the letter's words, in euro units: 'EUR 600 million' -> 600000000.
 
-The graph keeps the letter's words: '€80' (the annex omits 'million' there) is 80 euro, and the
-figure checks report where such a part disagrees with its total.
+The letter's words are read as written: '€80' (the annex omits 'million' there) is 80 euro; an
+evident slip is corrected by curation (`corrections` in graph/data/curated.yaml: EUR 80 million,
+the letter's figure kept as emk:amountAsWritten with a note), and the figure checks report the
+letter's own figures where a part disagrees with its total.
 """
 
 from __future__ import annotations

@@ -16,18 +16,27 @@ from decimal import Decimal
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, XSD
 
-from graph.clauses import clauses, trim
+from graph.clauses import trim
 from graph.counts import find_counts
-from graph.curation import Curation, Quantity, Step
+from graph.curation import Correction, Curation, Quantity, Step
 from graph.dates import DateMention, find_dates, status_of, status_of_interval
-from graph.facts import Fact, Roles, aggregate_status, clause_status, read_clause, read_unit
+from graph.facts import (
+    THESE_ITEMS,
+    THOSE_COUNTRIES,
+    Fact,
+    Roles,
+    aggregate_status,
+    clause_status,
+    dependent,
+    read_unit,
+)
 from graph.facts import Unit as FactUnit
 from graph.gazetteer import Entity, Matcher
-from graph.labels import action_label, event_label, names_only, sum_label
+from graph.labels import action_label, euro, event_label, names_only, shorten, sum_label
 from graph.letter import Commitment, Item, Letter, Paragraph, Span
 from graph.money import find_amounts
 from graph.namespaces import BASE, DCT, EMK, FOAF, OA, PROV, SCHEMA, SKOS, resource, slugify
-from graph.restatements import Restatements, Written
+from graph.restatements import Restatements, Written, happening_kinds
 from graph.sentences import split_sentences
 
 CC_BY = URIRef("https://creativecommons.org/licenses/by/4.0/")
@@ -206,16 +215,25 @@ class GraphWriter:
                     else status_of_interval(fact.date.first, fact.date.last, self.letter.date)
                 )
                 event = self.write_event_fact(None, fact, "commitment", None)
-                g.set((event, RDFS.label, Literal(f"{title} — due {fact.date.phrase}", lang="en")))
+                due = "" if fact.date.phrase in title else f" — due {fact.date.phrase}"
+                g.set((event, RDFS.label, Literal(f"{title}{due}", lang="en")))
                 g.add((node, EMK.hasEvent, event))
         for subject in self.subjects.get(commitment.number, []):
             g.add((node, DCT.subject, URIRef(subject.iri)))
             g.add((URIRef(subject.iri), SKOS.prefLabel, Literal(subject.label, lang="en")))
-        self.write_items(commitment.followups, commitment.number, [])
+        self.write_items(commitment.followups, commitment.number, [], commitment.span)
 
-    def write_items(self, items: list[Item], number: str | None, parents: list[URIRef]) -> None:
+    def write_items(
+        self,
+        items: list[Item],
+        number: str | None,
+        parents: list[URIRef],
+        followed: Span | None = None,
+    ) -> None:
         """Each bullet an Action; a paragraph elaborating a bullet is part of it; a heading
-        ('OUTREACH') is not a step, and the bullets under it are actions of their own."""
+        ('OUTREACH') is not a step, and the bullets under it are actions of their own. A bullet
+        that speaks of "all six countries" is located in the countries of the point it follows
+        up (`followed`)."""
         nodes: dict[int, URIRef] = {}
         for i, item in enumerate(items):
             if item.kind == "heading":
@@ -226,13 +244,30 @@ class GraphWriter:
             read = read_unit(self.text, item.span, self.letter.date, self.matcher)
             subs = self.substeps(item, read)
             main = trim(self.text, Span(item.span.start, subs[0].start)) if subs else item.span
-            self.write_action(node, main, item.bold)
+            pointed = None  # the places its words point back at, for clauses that name none
+            named: list[str] = []
+            if not read.roles().places:
+                if followed is not None and THOSE_COUNTRIES.search(words):
+                    named = [self.text[followed.start : followed.end]]
+                elif THESE_ITEMS.search(words):  # "these pilot projects": the bullets before
+                    named = [self.text[x.span.start : x.span.end] for x in items[:i]]
+            if named:
+                pointed = Roles()
+                for told in named:
+                    countries = [m.entity for m in self.matcher.find(told) if m.entity.is_country]
+                    # a list of countries is all of them; a bullet before is its first country
+                    for entity in countries if len(named) == 1 else countries[:1]:
+                        if entity not in pointed.places:
+                            pointed.places.append(entity)
+            self.write_action(node, main, carried=pointed)
             if subs:
                 self.g.set((node, DCT.description, Literal(words, lang="en")))
             for sub in subs:
                 sub_words = self.text[sub.start : sub.end]
                 sub_node = self.unique("action", sub_words, number or "annex")
-                self.write_action(sub_node, sub, [], with_heading=False, context=read.heading_roles)
+                self.write_action(sub_node, sub, with_heading=False, context=read.heading_roles)
+                if read.heading_status:  # "ASOPs in consolidation phase: ...; Western Balkans ..."
+                    self.said[sub_node].append(read.heading_status)
                 self.g.add((sub_node, EMK.partOf, node))
                 if number is not None:
                     self.g.add((sub_node, EMK.implements, self.iri("commitment", number)))
@@ -252,26 +287,22 @@ class GraphWriter:
         self,
         node: URIRef,
         span: Span,
-        bold: list[Span],
         with_heading: bool = True,
         context: Roles | None = None,
+        carried: Roles | None = None,
     ) -> None:
         """An action and the facts its clauses report: events, sums; its own status and dates
         follow from them."""
         g = self.g
         text = self.text[span.start : span.end]
-        read = read_unit(self.text, span, self.letter.date, self.matcher, with_heading, context)
+        read = read_unit(
+            self.text, span, self.letter.date, self.matcher, with_heading, context, carried
+        )
         g.add((node, RDF.type, EMK.Action))
         place = read.place
-        first = read.clauses[0].span if read.clauses else span
-        names = [m.entity.label for m in self.matcher.find(text)] + [
-            n for m in self.matcher.find(text) for n in (*m.entity.aliases, *m.entity.adjectives)
-        ]
+        head = self.text[read.heading.start : read.heading.end] if read.heading else None
         label = action_label(
-            self.text[first.start : first.end],
-            [self.text[b.start : b.end] for b in bold],
-            names,
-            place,
+            [self.text[c.span.start : c.span.end] for c in read.clauses], head, place
         )
         g.add((node, RDFS.label, Literal(label, lang="en")))
         g.add((node, DCT.description, Literal(text, lang="en")))
@@ -322,6 +353,9 @@ class GraphWriter:
             if entity.type == "Person" and entity.affiliation in self.entities:
                 # a Commissioner acts for the Commission; the Executive Director for Frontex
                 g.add((node, EMK.involves, self.entity_node(entity.affiliation, span)))
+            for member in entity.members:
+                # the trilateral Task Force brings the African Union and the United Nations
+                g.add((node, EMK.involves, self.entity_node(member, span)))
         for entity in roles.places:
             g.add((node, EMK.location, self.entity_node(entity.key, span)))
             for region in entity.located_in:
@@ -332,12 +366,15 @@ class GraphWriter:
                 g.add((node, EMK.location, self.entity_node(region, span)))
 
     def write_facts(self, action: URIRef | None, read: FactUnit, origin: str) -> list[URIRef]:
-        place = read.place
+        topic = self.text[read.heading.start : read.heading.end] if read.heading else None
         amounts: dict[int, URIRef] = {}
         nodes: list[URIRef] = []
         for fact in read.facts:
             if fact.kind == "event" and fact.date is not None:
-                node = self.write_event_fact(action, fact, origin, place)
+                # the place its label names: its heading's, else the country it is in
+                countries = [e.label for e in fact.roles.places if e.is_country]
+                place = read.place or (countries[0] if len(countries) == 1 else None)
+                node = self.write_event_fact(action, fact, origin, place, topic)
             elif fact.amount is not None:
                 node = self.write_sum_fact(action, fact, origin)
                 amounts[fact.amount.start] = node
@@ -356,7 +393,10 @@ class GraphWriter:
     ) -> None:
         """Each count goes to the event whose words hold it, else to the clause's sum, else to
         the action; a node carries one count. Curated quantities are written by curation."""
-        curated = [q.span for q in self.curation.quantities] if self.curation else []
+        quantities = self.curation.quantities if self.curation else []
+        curated = [q.span for q in quantities] + [p.span for q in quantities for p in q.parts]
+        # "four areas for immediate action" is a list the letter names (a concept scheme)
+        listed = [t.span for t in self.curation.themes] if self.curation else []
         for clause in read.clauses:
             words = self.text[clause.span.start : clause.span.end]
             for count in find_counts(words, self.letter.date):
@@ -373,6 +413,16 @@ class GraphWriter:
                         self.g.add((node, EMK.quantity, _decimal(count.quantity)))
                         self.g.add((node, EMK.unit, Literal(count.unit, lang="en")))
                         break
+                else:
+                    if any(t.start <= at < t.end for t in listed):
+                        continue
+                    # a count told on its own ("... agreed with 79 African, Caribbean, and
+                    # Pacific partners"): a quantity of its own
+                    span = Span(at, clause.span.start + count.end)
+                    words = self.text[span.start : span.end]
+                    self.write_quantity(
+                        Quantity(span, words, int(count.quantity), count.unit), None
+                    )
 
     def written_as(self, fact: Fact, kind: str, origin: str, node: URIRef) -> Written:
         keys = frozenset(e.key for e in (*fact.roles.involves, *fact.roles.places))
@@ -386,10 +436,16 @@ class GraphWriter:
             first=fact.date.first if fact.date else None,
             last=fact.date.last if fact.date else None,
             amount=fact.amount.amount if fact.amount else None,
+            kinds=happening_kinds(self.text[fact.span.start : fact.span.end]),
         )
 
     def write_event_fact(
-        self, action: URIRef | None, fact: Fact, origin: str, place: str | None
+        self,
+        action: URIRef | None,
+        fact: Fact,
+        origin: str,
+        place: str | None,
+        topic: str | None = None,
     ) -> URIRef:
         g = self.g
         assert fact.date is not None
@@ -414,13 +470,18 @@ class GraphWriter:
                 g.add((node, EMK.datePhrase, Literal(fact.date.phrase)))
                 self.set_status(node, fact.status or "Ongoing")
             return node
-        label = event_label(words, fact.date, fact.span.start, place)
+        label = (
+            shorten(fact.gist)
+            if fact.gist
+            else event_label(words, fact.date, fact.span.start, place, topic)
+        )
         node = self.unique("event", f"{fact.date.first.isoformat()} {label}")
         g.add((node, RDF.type, EMK.Event))
         g.add((node, RDFS.label, Literal(label, lang="en")))
         g.add((node, DCT.description, Literal(words, lang="en")))
         self.set_event_dates(node, fact.date)
-        g.add((node, EMK.datePhrase, Literal(fact.date.phrase)))
+        if fact.date.phrase:  # an undated happening has its interval but no words for it
+            g.add((node, EMK.datePhrase, Literal(fact.date.phrase)))
         self.set_status(node, fact.status or "Ongoing")
         self.cite(node, fact.span)
         self.link_roles(node, fact.roles, fact.span)
@@ -476,9 +537,12 @@ class GraphWriter:
             g.add((node, EMK.donor, self.entity_node(donor.key, clause)))
         if not donors and DONOR_DEFAULT in self.entities:
             g.add((node, EMK.donor, self.entity_node(DONOR_DEFAULT, clause)))
-        for entity in fact.roles.involves:
-            if entity.type in ("PartnerCountry", "MemberState", "Agency"):
-                g.add((node, EMK.recipient, self.entity_node(entity.key, clause)))
+        # a country a sum goes to is where it is spent ("budget support for Morocco"), whether
+        # or not it also takes part; an agency named with it receives it
+        receivers = [e for e in fact.roles.involves if e.type == "Agency"]
+        receivers += [e for e in (*fact.roles.involves, *fact.roles.places) if e.is_country]
+        for entity in dict.fromkeys(e.key for e in receivers):
+            g.add((node, EMK.recipient, self.entity_node(entity, clause)))
         self.link_roles(node, fact.roles, clause)
 
     # --- the letter's body ----------------------------------------------------------------------
@@ -487,15 +551,36 @@ class GraphWriter:
         steps = sorted(self.curation.steps if self.curation else [], key=lambda s: s.span.start)
         for paragraph in self.letter.paragraphs:
             theme = self.area_themes.get(paragraph.area or "")
+            carried: Roles | None = None
             for sentence in self.body_sentences(paragraph):
                 for mention in self.matcher.find(self.text[sentence.start : sentence.end]):
                     self.entity_node(mention.entity.key, sentence)
                 covered_to = sentence.start
-                for clause in clauses(self.text, sentence, self.letter.date):
+                # read as a whole, so that "..., following discussions in its Management Board
+                # this month" is done by the subject of the clause before it
+                whole = read_unit(
+                    self.text, sentence, self.letter.date, self.matcher, False, None, carried
+                )
+                told: list[tuple[Span, Step]] = []
+                for read in whole.clauses:
+                    clause = read.span
                     here = [s for s in steps if clause.start <= s.span.start < clause.end]
+                    words = self.text[clause.start : clause.end]
+                    if (
+                        not here
+                        and told
+                        and told[-1][0].end <= clause.start
+                        and dependent(words)
+                        and not words.startswith("as ")  # "as set out at ... on 9 March"
+                    ):
+                        # "..., with already 130 standing corps deployed at its borders with
+                        # Hungary and Bulgaria": a dependent clause belongs to the step before it
+                        last, step = told.pop()
+                        told.append((Span(last.start, clause.end), step))
+                        covered_to = max(covered_to, clause.end)
+                        continue
                     if not here:
                         if clause.start >= covered_to:
-                            read = read_clause(self.text, clause, self.letter.date, self.matcher)
                             self.write_facts(None, FactUnit(clause, None, Roles(), [read]), "body")
                         continue
                     for i, step in enumerate(here):
@@ -504,9 +589,14 @@ class GraphWriter:
                         end = max(end, min(step.span.end, sentence.end))
                         span = trim(self.text, Span(start, end))
                         covered_to = max(covered_to, span.end)
-                        node = self.write_step(span, step)
-                        if theme is not None:
-                            self.g.add((node, DCT.subject, theme))
+                        told.append((span, step))
+                for span, step in told:
+                    # a step told in the second clause keeps to the place of the first ("With
+                    # partners in North Africa, we continue ..., while also developing ...")
+                    node = self.write_step(span, step, whole.first_place or carried)
+                    if theme is not None:
+                        self.g.add((node, DCT.subject, theme))
+                carried = whole.first_place or carried
 
     def body_sentences(self, paragraph: Paragraph) -> list[Span]:
         """The paragraph's sentences; an area heading ('Strengthening external borders:') is not
@@ -519,21 +609,32 @@ class GraphWriter:
             sentences[0] = Span(lead.end + skip, sentences[0].end)
         return sentences
 
-    def write_step(self, span: Span, step: Step) -> URIRef:
-        """A step the body reports: the action(s) it restates (`same_as`), or its own."""
-        read = read_unit(self.text, span, self.letter.date, self.matcher, False)
+    def write_step(self, span: Span, step: Step, carried: Roles | None = None) -> URIRef:
+        """A step the body reports: the action(s) it restates (`same_as`), or its own. A
+        restatement keeps to the place the sentence before it named only where the step it
+        restates is."""
+        targets = [self.action_at(quote) for quote in step.same_as]
+        if carried is not None and targets:
+            where = {o for t in targets for o in self.g.objects(t, EMK.location)}
+            if self.iri(carried.places[0].kind, carried.places[0].slug) not in where:
+                carried = None
+        read = read_unit(self.text, span, self.letter.date, self.matcher, False, None, carried)
         if step.same_as:
-            targets = [self.action_at(quote) for quote in step.same_as]
+            said = read.roles()
+            if len(targets) > 1:
+                # one clause for several steps ("pilot schemes with Bulgaria and Romania"):
+                # each step has its own country; the clause gives them their common actors
+                said = Roles([e for e in said.involves if not e.is_place], [], [])
             for node in targets:
                 self.said.setdefault(node, []).extend(read.statuses())
                 self.cite(node, span)
-                self.link_roles(node, read.roles(), span)
+                self.link_roles(node, said, span)
                 self.link_keys(node, step.involves, EMK.involves, span)
             self.write_facts(targets[0], read, "body")
             node = targets[0]
         else:
             node = self.unique("action", self.text[span.start : span.end], "letter")
-            self.write_action(node, span, [], with_heading=False)
+            self.write_action(node, span, with_heading=False, carried=carried)
             self.link_keys(node, step.involves, EMK.involves, span)
             if not step.commitments:
                 self.g.add((node, DCT.isPartOf, self.document))
@@ -606,6 +707,12 @@ class GraphWriter:
             self.link_keys(node, event.location, EMK.location, event.span)
             for span in event.also:
                 self.cite(node, span)
+                # the same happening read off its other words ("discussed in our February
+                # meeting") is this event
+                for other_span, other in list(self.event_spans):
+                    overlaps = other_span.start < span.end and span.start < other_span.end
+                    if other != node and overlaps and self.same_dates(node, other):
+                        self.fold(other, node)
         for quantity in self.curation.quantities:
             self.write_quantity(quantity, None)
         for component in self.curation.components:
@@ -614,8 +721,27 @@ class GraphWriter:
                 self.g.add((whole, EMK.itemised, Literal(True)))
             for part in component.parts:
                 self.g.add((self.funding_in(part), EMK.componentOf, whole))
+        for correction in self.curation.corrections:
+            self.correct(correction)
 
-    def write_quantity(self, quantity: Quantity, whole: URIRef | None, label: str = "") -> None:
+    def correct(self, correction: Correction) -> None:
+        """An evident slip in a figure: the amount meant, the letter's figure kept beside it and
+        a note saying why; the label says what is meant."""
+        g = self.g
+        node = self.funding_in(correction.span)
+        written = Decimal(str(g.value(node, EMK.amountEUR)))
+        if written == written.to_integral_value():
+            written = written.quantize(Decimal(1))
+        meant = Decimal(correction.amount)
+        g.set((node, EMK.amountEUR, _decimal(meant)))
+        g.add((node, EMK.amountAsWritten, _decimal(written)))
+        g.add((node, SKOS.editorialNote, Literal(correction.note, lang="en")))
+        label = str(g.value(node, RDFS.label))
+        g.set((node, RDFS.label, Literal(label.replace(euro(written), euro(meant), 1), lang="en")))
+
+    def write_quantity(
+        self, quantity: Quantity, whole: URIRef | None, label: str = "", unit: str = ""
+    ) -> None:
         """A count the letter gives, as an Event; its parts as Events that are components."""
         g = self.g
         label = label or quantity.label
@@ -623,7 +749,7 @@ class GraphWriter:
         g.add((node, RDF.type, EMK.Event))
         g.add((node, RDFS.label, Literal(label, lang="en")))
         g.add((node, EMK.quantity, _decimal(Decimal(quantity.quantity))))
-        g.add((node, EMK.unit, Literal(quantity.unit, lang="en")))
+        g.add((node, EMK.unit, Literal(quantity.unit or unit, lang="en")))  # parts: the whole's
         container = self.container_of(quantity.span)
         words = self.text[container.start : container.end] if container else ""
         dates = find_dates(words, self.letter.date)
@@ -652,7 +778,7 @@ class GraphWriter:
         if action is not None:
             g.add((action, EMK.hasEvent, node))
         for part in quantity.parts:
-            self.write_quantity(part, node, f"{label}: {part.label}")
+            self.write_quantity(part, node, f"{label}: {part.label}", quantity.unit or unit)
 
     def funding_in(self, span: Span) -> URIRef:
         starts = sorted(at for at in self.funding_at if span.start <= at < span.end)
@@ -684,6 +810,49 @@ class GraphWriter:
             self.g.remove((node, EMK.status, None))
             self.set_status(node, aggregate_status(said) or self.fallback_status[node])
 
+    def join_cross_references(self) -> None:
+        """An annex bullet that points to another point for the same step ("Bilateral meetings
+        between Commission and all Member States underway ... (see point 10)") is that step told
+        again: one action, with both passages, both points and what each says of its status."""
+        g = self.g
+        for node in list(self.said):
+            words = str(g.value(node, DCT.description) or "")
+            see = SEE_POINT.search(words)
+            if see is None:
+                continue
+            point = self.iri("commitment", see.group(1))
+            mine = _content_words(words)
+            candidates = [
+                (len(mine & _content_words(str(g.value(c, DCT.description) or ""))), str(c), c)
+                for c in g.subjects(EMK.implements, point)
+                if isinstance(c, URIRef) and c != node and (c, EMK.partOf, None) not in g
+            ]
+            if not candidates:
+                continue
+            overlap, _, target = max(candidates)
+            if overlap < 2:
+                continue
+            self.fold(node, target)
+            self.said[target] = self.said[target] + self.said.pop(node)
+
+    def fold(self, node: URIRef, into: URIRef) -> None:
+        """`node` told again: `into` takes its passages, points, roles, events and what links to
+        it; `node` goes."""
+        g = self.g
+        for p, o in list(g.predicate_objects(node)):
+            if p in JOINED:
+                g.add((into, p, o))
+        for s, p in list(g.subject_predicates(node)):
+            g.add((s, p, into))
+        g.remove((node, None, None))
+        g.remove((None, None, node))
+        self.event_spans = [(span, into if n == node else n) for span, n in self.event_spans]
+
+    def same_dates(self, a: URIRef, b: URIRef) -> bool:
+        return all(
+            self.g.value(a, p) == self.g.value(b, p) for p in (SCHEMA.startDate, SCHEMA.endDate)
+        )
+
     def write_entities(self) -> None:
         g = self.g
         for key in sorted(self.mentioned):
@@ -709,6 +878,11 @@ class GraphWriter:
             for region in entity.member_of:
                 if f"region/{region}" in self.mentioned:
                     g.add((node, EMK.memberOf, self.iri("region", region)))
+            for place in entity.located_in:
+                # what a policy is about: an EU Action Plan covers its route
+                if place in self.mentioned:
+                    kind, slug = place.split("/", 1)
+                    g.add((node, DCT.spatial, self.iri(kind, slug)))
             for passage in self.mentioned[key]:
                 g.add((node, PROV.wasDerivedFrom, passage))
 
@@ -719,12 +893,49 @@ class GraphWriter:
         self.write_themes()
         self.write_body()
         self.write_curated()
+        self.join_cross_references()
         self.write_statuses()
         self.write_entities()
         return self.g
 
 
 # --- text helpers --------------------------------------------------------------------------------
+
+SEE_POINT = re.compile(r"\(see point (\d+)\)")
+# what an action told twice keeps of its second telling: its passage, point, roles and events
+JOINED = (
+    PROV.wasDerivedFrom,
+    EMK.implements,
+    EMK.involves,
+    EMK.location,
+    EMK.refersTo,
+    EMK.hasEvent,
+    DCT.subject,
+)
+STOPWORDS = frozenset(
+    [
+        "the",
+        "and",
+        "with",
+        "all",
+        "of",
+        "in",
+        "to",
+        "for",
+        "by",
+        "on",
+        "a",
+        "an",
+        "its",
+        "their",
+        "see",
+        "point",
+    ]
+)
+
+
+def _content_words(words: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z]{3,}", words.lower()) if w not in STOPWORDS}
 
 
 def _first(text: str, words: str) -> Span:

@@ -5,7 +5,10 @@ A fact of the body is the same as a fact of the annex (FACTS.md, "The same fact 
 - both are events whose intervals are equal, or one lies inside the other and the wider is no
   longer than a month ("this month" and "on 6-7 March", "next week" and "on 23 March"), and
 - they speak of the same thing: the policies they name meet, or (when either names none) they
-  share a participant or a place;
+  share a participant or a place; and
+- they are the same kind of happening, where both words say which (a visit is not the signature
+  made during it: "Commissioner Várhelyi visit to Morocco (1-2 March)" and "On 1 March,
+  Commissioner Várhelyi signed five cooperation agreements" are two events);
 
 or both are sums of the same amount whose places meet (or that both name no place).
 
@@ -16,6 +19,7 @@ three adoptions of 14 March are three facts.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -23,6 +27,22 @@ from decimal import Decimal
 from rdflib import URIRef
 
 LONGEST_CONTAINER = timedelta(days=31)
+
+KINDS = {
+    "visit": re.compile(r"\b(visit\w*|mission)\b", re.I),
+    "signature": re.compile(r"\bsign(ed|ing|ature)?\b", re.I),
+    "adoption": re.compile(r"\badopt(ed|ion)\b", re.I),
+    "meeting": re.compile(
+        r"\b(meeting|met|Council|Board|Committee|round table|discuss\w*|conference)\b", re.I
+    ),
+    "delivery": re.compile(r"\bdeliver\w*\b", re.I),
+    "return": re.compile(r"\breturn (flight|operation)s?\b", re.I),
+}
+
+
+def happening_kinds(words: str) -> frozenset[str]:
+    """What kind of happening the words tell: a visit, a signature, a meeting ..."""
+    return frozenset(kind for kind, pattern in KINDS.items() if pattern.search(words))
 
 
 @dataclass
@@ -36,6 +56,7 @@ class Written:
     first: date | None = None
     last: date | None = None
     amount: Decimal | None = None
+    kinds: frozenset[str] = frozenset()  # events: what kind of happening the words tell
 
 
 def _covers(wide: Written, narrow: Written) -> bool:
@@ -63,7 +84,8 @@ def same(a: Written, b: Written) -> bool:
     if a.kind != b.kind or {a.origin, b.origin} != {"annex", "body"}:
         return False
     if a.kind == "event":
-        return _same_time(a, b) and _same_topic(a, b)
+        other_kind = bool(a.kinds and b.kinds and not a.kinds & b.kinds)
+        return _same_time(a, b) and _same_topic(a, b) and not other_kind
     if a.amount is None or a.amount != b.amount:
         return False
     return (not a.places and not b.places) or bool(a.places & b.places)

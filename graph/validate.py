@@ -15,10 +15,8 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
 from graph.namespaces import SH
-
-PROJECT = Path(__file__).resolve().parent.parent
-ONTOLOGY = PROJECT / "ontology" / "emk.ttl"
-SHAPES = PROJECT / "shapes" / "emk-shapes.ttl"
+from graph.resources import ONTOLOGY_FILE as ONTOLOGY
+from graph.resources import SHAPES_FILE as SHAPES
 
 
 @dataclass(frozen=True)

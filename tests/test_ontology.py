@@ -60,6 +60,7 @@ OBJECT_PROPERTIES = (
 
 DATATYPE_PROPERTIES: dict[str, URIRef | None] = {
     "amountEUR": XSD.decimal,
+    "amountAsWritten": XSD.decimal,
     "amountPhrase": None,
     "amountQualifier": None,
     "quantity": XSD.decimal,

@@ -5,15 +5,20 @@ without regard to case or diacritics: both sides are folded here, in Python (Uni
 combining marks dropped, case-folded, spaces collapsed), which SPARQL cannot do properly. The
 names come from the canned query `entity-names`, read once per graph version.
 
-A name resolves to one entity, preferring labels to aliases and aliases to adjectives. No
-match is a 404 with close names as suggestions; a name that several entities share (at the
-same preference) is a 409 Conflict listing the candidates, to be asked again by IRI.
+Countries and bodies also go by their names in the EU's languages (language-tagged
+`skos:altLabel`s from the EU authority tables: "Serbien", "Serbie", "Srbija"). A name resolves
+to one entity, preferring labels to English aliases, those to names in other languages, and
+those to adjectives; each resolved entity says how it matched (`label`, `alias`, `name@de`,
+`adjective`, `iri`). No match is a 404 with close names as suggestions; a name that several
+entities share (at the same preference) is a 409 Conflict listing the candidates, to be asked
+again by IRI.
 
 `GET /involving?entity=Frontex&entity=Serbia` runs the canned query `involving` once per
 entity and keeps what matches all of them, in the order of the first entity's answer. A row
 matched only indirectly names the go-between in `via`: the region a country belongs to
-(Serbia, through the Western Balkans) or the person affiliated with an organisation (Frontex,
-through its Executive Director); `matches` says, entity by entity, how each one matched.
+(Serbia, through the Western Balkans), the country of a region (the Western Balkans, through
+Serbia) or the person affiliated with an organisation (Frontex, through its Executive
+Director); `matches` says, entity by entity, how each one matched.
 """
 
 from __future__ import annotations
@@ -47,6 +52,8 @@ class Entity:
     aliases: list[str] = field(default_factory=list)
     adjectives: list[str] = field(default_factory=list)
     regions: list[str] = field(default_factory=list)
+    #: names in the EU's other languages, (name, language tag)
+    translations: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def kind(self) -> str:
@@ -56,6 +63,31 @@ class Entity:
 
     def summary(self) -> dict[str, object]:
         return {"iri": self.iri, "label": self.label, "type": self.type, "kind": self.kind}
+
+
+#: how a name matched, by its preference: 0 label, 1 English alias, 2 other language, 3 adjective
+LABEL, ALIAS, TRANSLATION, ADJECTIVE = range(4)
+
+
+@dataclass(frozen=True, slots=True)
+class Name:
+    preference: int
+    iri: str
+    name: str
+    language: str = ""
+
+    @property
+    def how(self) -> str:
+        """How a name of this kind matches: `label`, `alias`, `name@de`, `adjective`."""
+        if self.preference == TRANSLATION:
+            return f"name@{self.language}"
+        return ("label", "alias", "name", "adjective")[self.preference]
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    entity: Entity
+    how: str  # label, alias, name@de, adjective or iri
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,21 +102,23 @@ class EntityIndex:
 
     def __init__(self, entities: Iterable[Entity]) -> None:
         self.entities: dict[str, Entity] = {e.iri: e for e in entities}
-        self.names: dict[str, list[tuple[int, str, str]]] = {}  # folded → (kind rank, iri, name)
+        self.names: dict[str, list[Name]] = {}  # folded name -> the entities it names
         for entity in self.entities.values():
             named = [
-                *((0, entity.label),),
-                *((1, alias) for alias in entity.aliases),
-                *((2, adjective) for adjective in entity.adjectives),
+                Name(LABEL, entity.iri, entity.label),
+                *(Name(ALIAS, entity.iri, alias) for alias in entity.aliases),
+                *(Name(TRANSLATION, entity.iri, n, lang) for n, lang in entity.translations),
+                *(Name(ADJECTIVE, entity.iri, adjective) for adjective in entity.adjectives),
             ]
-            for preference, name in named:
-                folded = name_key(name)
+            for name in named:
+                folded = name_key(name.name)
                 if folded:
-                    self.names.setdefault(folded, []).append((preference, entity.iri, name))
+                    self.names.setdefault(folded, []).append(name)
 
     @classmethod
     def from_rows(cls, rows: Iterable[Mapping[str, object]]) -> EntityIndex:
-        """From the rows of `entity-names`: entity, entityType, label, name, nameKind, region."""
+        """From the rows of `entity-names`: entity, entityType, label, name, nameKind, language,
+        region."""
         entities: dict[str, Entity] = {}
         for row in rows:
             iri = str(row["entity"])
@@ -92,7 +126,11 @@ class EntityIndex:
                 iri, Entity(iri, str(row.get("entityType") or ""), str(row.get("label") or iri))
             )
             name, kind, region = row.get("name"), row.get("nameKind"), row.get("region")
-            if kind == "alias" and name is not None and str(name) not in entity.aliases:
+            language = str(row.get("language") or "")
+            if kind == "alias" and name is not None and language not in ("", "en"):
+                if (str(name), language) not in entity.translations:
+                    entity.translations.append((str(name), language))
+            elif kind == "alias" and name is not None and str(name) not in entity.aliases:
                 entity.aliases.append(str(name))
             elif kind == "adjective" and name is not None and str(name) not in entity.adjectives:
                 entity.adjectives.append(str(name))
@@ -102,8 +140,13 @@ class EntityIndex:
 
     def resolve(self, given: str) -> Entity:
         """The one entity a name or IRI stands for; ApiError 404 (unknown) or 409 (ambiguous)."""
+        return self.match(given).entity
+
+    def match(self, given: str) -> Match:
+        """The one entity a name or IRI stands for, and how it matched; ApiError 404 (unknown)
+        or 409 (ambiguous)."""
         if given in self.entities:
-            return self.entities[given]
+            return Match(self.entities[given], "iri")
         folded = name_key(given)
         if not folded:
             raise bad_parameter("an entity name cannot be empty", {"entity": given})
@@ -114,15 +157,28 @@ class EntityIndex:
                 f"no entity is called {_shown(given)!r}",
                 {"entity": given, "suggestions": self.suggest(folded)},
             )
-        best = min(preference for preference, _, _ in found)
-        iris = sorted({iri for preference, iri, _ in found if preference == best})
-        if len(iris) > 1:
+        chosen = self.best(found)
+        if len(chosen) > 1:
             raise ApiError(
                 409,
                 f"{_shown(given)!r} names several entities: ask again with one of their IRIs",
-                {"entity": given, "candidates": [self.entities[i].summary() for i in iris]},
+                {"entity": given, "candidates": [self.entities[n.iri].summary() for n in chosen]},
             )
-        return self.entities[iris[0]]
+        return Match(self.entities[chosen[0].iri], chosen[0].how)
+
+    @staticmethod
+    def best(found: Sequence[Name]) -> list[Name]:
+        """The names of the best preference, one per entity (by IRI), with every language the
+        name is in ("Serbien": da, de, sv)."""
+        best = min(name.preference for name in found)
+        chosen: dict[str, Name] = {}
+        for name in sorted(found, key=lambda n: n.language):
+            if name.preference != best:
+                continue
+            seen = chosen.get(name.iri)
+            language = f"{seen.language}/{name.language}" if seen else name.language
+            chosen[name.iri] = Name(best, name.iri, name.name, language)
+        return [chosen[iri] for iri in sorted(chosen)]
 
     def suggest(self, folded: str) -> list[dict[str, object]]:
         """Entities with a name close to, or containing, the folded text."""
@@ -131,10 +187,10 @@ class EntityIndex:
         suggestions: list[dict[str, object]] = []
         seen: set[str] = set()
         for name in [*close, *sorted(containing, key=len)]:
-            for _, iri, original in sorted(self.names[name]):
-                if iri not in seen and len(suggestions) < MAX_SUGGESTIONS:
-                    seen.add(iri)
-                    suggestions.append({"name": original, **self.entities[iri].summary()})
+            for named in sorted(self.names[name], key=lambda n: (n.preference, n.iri)):
+                if named.iri not in seen and len(suggestions) < MAX_SUGGESTIONS:
+                    seen.add(named.iri)
+                    suggestions.append({"name": named.name, **self.entities[named.iri].summary()})
         return suggestions
 
     def search(self, text: str, type_name: str | None = None) -> list[Hit]:
@@ -146,11 +202,12 @@ class EntityIndex:
             rank = _rank(name, folded)
             if rank is None:
                 continue
-            for _, iri, original in owners:
+            for named in owners:
+                iri = named.iri
                 if wanted is not None and name_key(self.entities[iri].type) != wanted:
                     continue
                 best, names = hits.get(iri, (rank, []))
-                hits[iri] = (min(best, rank), [*names, original])
+                hits[iri] = (min(best, rank), [*names, named.name])
         ordered = sorted(
             hits.items(),
             key=lambda item: (item[1][0], name_key(self.entities[item[0]].label), item[0]),
@@ -238,13 +295,17 @@ async def involving(
     for name in names:
         _check_text("entity", name)
     index = await entity_index(store, catalogue)
-    resolved = [index.resolve(name) for name in names]
+    matched = [index.match(name) for name in names]
+    resolved = [m.entity for m in matched]
     query = _query(catalogue, "involving")
     distinct = list({e.iri: e for e in resolved}.values())
     answers = [await _involving_rows(store, query, e.iri) for e in distinct]
     rows = intersect(answers, distinct)
     return {
-        "entities": [{"name": n, **e.summary()} for n, e in zip(names, resolved, strict=True)],
+        "entities": [
+            {"name": n, **m.entity.summary(), "matched": m.how}
+            for n, m in zip(names, matched, strict=True)
+        ],
         "count": len(rows),
         "rows": rows,
     }
@@ -276,26 +337,29 @@ def intersect(
                 {
                     "entity": entity.iri,
                     "label": entity.label,
-                    "relations": _split(row.get("relations"), ", "),
+                    "relations": sorted(_split(row.get("relations"), ", ")),
                     "via": row.get("via") or None,
                 }
             )
-        vias = [str(m["via"]) for m in matches if m["via"]]
-        rows.append(
-            {
-                "kind": first.get("kind"),
-                "iri": iri,
-                "label": first.get("label"),
-                "commitments": _numbers(first.get("commitments")),
-                "startDate": _text(first.get("startDate")),
-                "endDate": _text(first.get("endDate")),
-                "status": first.get("status"),
-                "passage": first.get("passage"),
-                "via": ", ".join(dict.fromkeys(vias)) or None,
-                "matches": matches,
-            }
-        )
+        rows.append(shape_row(first, matches))
     return rows
+
+
+def shape_row(row: Mapping[str, object], matches: list[dict[str, object]]) -> dict[str, object]:
+    """One answer row as /involving gives it, with how each entity matched."""
+    vias = [str(m["via"]) for m in matches if m["via"]]
+    return {
+        "kind": row.get("kind"),
+        "iri": str(row["resource"]),
+        "label": row.get("label"),
+        "commitments": _numbers(row.get("commitments")),
+        "startDate": _text(row.get("startDate")),
+        "endDate": _text(row.get("endDate")),
+        "status": row.get("status"),
+        "passage": row.get("passage"),
+        "via": ", ".join(dict.fromkeys(vias)) or None,
+        "matches": matches,
+    }
 
 
 def _split(value: object, separator: str) -> list[str]:
@@ -340,6 +404,7 @@ async def entities(
                 **entity.summary(),
                 "aliases": entity.aliases,
                 "adjectives": entity.adjectives,
+                "names": _by_language(entity.translations),
                 "regions": [
                     {"iri": r, "label": index.entities[r].label if r in index.entities else r}
                     for r in entity.regions
@@ -350,4 +415,11 @@ async def entities(
     return {"query": q, "count": len(found), "entities": found}
 
 
-__all__ = ["EntityIndex", "intersect", "router"]
+def _by_language(names: Sequence[tuple[str, str]]) -> dict[str, list[str]]:
+    grouped: dict[str, list[str]] = {}
+    for name, language in sorted(names, key=lambda item: item[1]):
+        grouped.setdefault(language, []).append(name)
+    return grouped
+
+
+__all__ = ["EntityIndex", "Match", "Name", "intersect", "router", "shape_row"]

@@ -23,7 +23,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -35,10 +34,18 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import FileResponse, HTMLResponse
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
-from rdflib.namespace import DCAT, DCTERMS, OWL, RDF, RDFS, SH, SKOS, VOID
+from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SH, SKOS, VOID
 from rdflib.term import Node
 
 from api.app import StoreDep
+from api.assets import (
+    LIBRARIES,
+    YASGUI_DIR_VARIABLE,
+    YASGUI_FILES,
+    node_modules,
+    yasgui_available,
+    yasgui_dir,
+)
 from api.errors import ApiError
 from api.html import (
     ExampleQuery,
@@ -65,20 +72,17 @@ from api.html import (
     void_page,
 )
 from api.routers.resources import HTML, choose_representation, compact, internal_query
-from api.settings import PROJECT_ROOT, Settings, SettingsDep
+from api.settings import Settings, SettingsDep
 from api.stores import QueryStore, Rows
 from graph.namespaces import PREFIXES
+from graph.resources import SHAPES_FILE
 
 log = logging.getLogger("emkg.pages")
 
 router = APIRouter(tags=["pages"])
 
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
-SHAPES_FILE = PROJECT_ROOT / "shapes" / "emk-shapes.ttl"
 VOID_FILE = "void.ttl"
-NODE_MODULES = PROJECT_ROOT / "node_modules"
-DEFAULT_YASGUI_DIR = NODE_MODULES / "@zazuko" / "yasgui" / "build"
-YASGUI_DIR_VARIABLE = "EMKG_YASGUI_DIR"
 
 RDF_OFFERS = [
     "text/turtle",
@@ -107,26 +111,6 @@ ASSETS = {
     "timeline.js": JS,
     "funding.js": JS,
     "docs.js": JS,
-}
-#: the files of each npm library that pages load: name served -> path under node_modules
-LIBRARIES: dict[str, dict[str, tuple[str, str]]] = {
-    "swagger-ui": {
-        "swagger-ui.css": ("swagger-ui-dist/swagger-ui.css", CSS),
-        "swagger-ui-bundle.js": ("swagger-ui-dist/swagger-ui-bundle.js", JS),
-    },
-    "vis-timeline": {
-        "vis-timeline-graph2d.min.js": (
-            "vis-timeline/standalone/umd/vis-timeline-graph2d.min.js",
-            JS,
-        ),
-        "vis-timeline-graph2d.min.css": ("vis-timeline/styles/vis-timeline-graph2d.min.css", CSS),
-    },
-    "chart.js": {"chart.umd.min.js": ("chart.js/dist/chart.umd.min.js", JS)},
-}
-YASGUI_FILES = {
-    "yasgui.min.js": "text/javascript; charset=utf-8",
-    "yasgui.min.css": "text/css; charset=utf-8",
-    "yasgui.min.js.map": "application/json",
 }
 ASSET_CACHE = {"Cache-Control": "public, max-age=3600"}
 FORMAT_QUERY = Query(description="html, ttl, jsonld, nt or rdf; overrides Accept")
@@ -464,17 +448,14 @@ def void_facts(graph: Graph, settings: Settings) -> list[Fact]:
             facts.append(Fact(name, text=str(value)))
     for name, predicate in (
         ("License", DCTERMS.license),
-        ("Source", DCTERMS.source),
+        ("Derived from", PROV.wasDerivedFrom),
         ("SPARQL endpoint", VOID.sparqlEndpoint),
     ):
         value = graph.value(dataset, predicate)
         if isinstance(value, URIRef):
             href = local_href(str(value), settings.base_iri)
             facts.append(Fact(name, links=[(href, str(value))]))
-    dumps = sorted(
-        {str(d) for d in graph.objects(dataset, VOID.dataDump)}
-        | {str(d) for d in graph.objects(dataset, DCAT.distribution)}
-    )
+    dumps = sorted(str(d) for d in graph.objects(dataset, VOID.dataDump))
     if dumps:
         links = [(local_href(dump, settings.base_iri), dump.rsplit("/", 1)[-1]) for dump in dumps]
         facts.append(Fact("Dumps", links=links))
@@ -684,16 +665,6 @@ def _words(name: str | None) -> str | None:
 # ------------------------------------------------------------------------ the query editor
 
 
-def yasgui_dir() -> Path:
-    configured = os.environ.get(YASGUI_DIR_VARIABLE, "").strip()
-    return Path(configured) if configured else DEFAULT_YASGUI_DIR
-
-
-def yasgui_available() -> bool:
-    folder = yasgui_dir()
-    return all((folder / name).is_file() for name in ("yasgui.min.js", "yasgui.min.css"))
-
-
 def editor_html(endpoint: str) -> str:
     """The editor page for browsers at `endpoint` (see the module's docstring)."""
     examples = example_queries()
@@ -783,7 +754,7 @@ async def yasgui_asset(name: str) -> FileResponse:
 async def library_asset(library: str, name: str) -> FileResponse:
     # only the listed names: a name from the request never becomes a path by itself
     found = LIBRARIES.get(library, {}).get(name)
-    path = NODE_MODULES / found[0] if found is not None else None
+    path = node_modules() / found[0] if found is not None else None
     if found is None or path is None or not path.is_file():
         raise ApiError(404, f"no asset named {library}/{name}")
     return FileResponse(path, media_type=found[1], headers=ASSET_CACHE)
@@ -798,6 +769,7 @@ async def asset(name: str) -> FileResponse:
 
 
 __all__ = [
+    "YASGUI_DIR_VARIABLE",
     "editor_html",
     "example_queries",
     "funding_view",

@@ -37,6 +37,7 @@ from fastapi.responses import HTMLResponse
 from rdflib import URIRef
 
 from api.app import StoreDep
+from api.catalogue import QUERIES_DIR
 from api.errors import ApiError, bad_parameter, not_acceptable
 from api.html import (
     LinkGroup,
@@ -52,13 +53,13 @@ from api.html import (
     resource_page,
 )
 from api.negotiation import negotiate
-from api.settings import PROJECT_ROOT, Settings, SettingsDep
+from api.settings import Settings, SettingsDep
 from api.stores import QueryStore, Rows
 from graph.namespaces import KINDS, PREFIXES
 
 router = APIRouter(tags=["resources"])
 
-INTERNAL_QUERIES = PROJECT_ROOT / "queries" / "internal"
+INTERNAL_QUERIES = QUERIES_DIR / "internal"
 
 HTML = "text/html"
 TEXT = "text/plain"

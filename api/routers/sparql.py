@@ -24,6 +24,7 @@ from rdflib.namespace import DCTERMS, RDF, VOID, XSD
 from api.app import StoreDep
 from api.disconnect import unless_client_leaves
 from api.errors import (
+    ApiError,
     bad_parameter,
     bad_request,
     forbidden,
@@ -32,6 +33,7 @@ from api.errors import (
     unsupported_media_type,
 )
 from api.logs import annotate, query_digest
+from api.middleware import URL_HINT, URL_TOO_LONG
 from api.negotiation import negotiate
 from api.settings import Settings, SettingsDep
 from api.stores import QueryForm, QueryStore
@@ -80,6 +82,10 @@ FORMAT_NAMES: dict[str, tuple[str | None, str | None]] = {
     "rdfxml": (None, "application/rdf+xml"),
     "rdf+xml": (None, "application/rdf+xml"),
     "rdf": (None, "application/rdf+xml"),
+    "nq": (None, "application/n-quads"),
+    "nquads": (None, "application/n-quads"),
+    "n-quads": (None, "application/n-quads"),
+    "trig": (None, "application/trig"),
     "n3": (None, "text/turtle"),  # Turtle is N3; SPARQLWrapper asks for "n3"
 }
 RESULT_FORMAT_IRIS = {
@@ -91,6 +97,8 @@ RESULT_FORMAT_IRIS = {
     "application/n-triples": FORMATS["N-Triples"],
     "application/ld+json": FORMATS["JSON-LD"],
     "application/rdf+xml": FORMATS.RDF_XML,
+    "application/n-quads": FORMATS["N-Quads"],
+    "application/trig": FORMATS.TriG,
 }
 RDFLIB_FORMATS = {
     "text/turtle": "turtle",
@@ -162,6 +170,7 @@ async def answer_query(
             result_format=media_type,
             default_graph_uris=params.default_graph_uris,
             named_graph_uris=params.named_graph_uris,
+            base_iri=endpoint_url(request),
         ),
     )
     annotate(request, rows=result.rows, truncated=result.truncated)
@@ -169,6 +178,11 @@ async def answer_query(
     if result.truncated:
         headers["X-Result-Truncated"] = "true"
     return Response(result.body, media_type=_content_type(media_type), headers=headers)
+
+
+def endpoint_url(request: Request) -> str:
+    """This endpoint's URL as the client reached it: the base of a query's relative IRIs."""
+    return str(request.url.replace(query="", fragment=""))
 
 
 def editor_page(endpoint: str) -> str:
@@ -207,8 +221,8 @@ def choose_media_type(accept: str | None, form: QueryForm | None, format_name: s
 
 def describe_service(request: Request, store: QueryStore, settings: Settings) -> Response:
     """The editor for a browser, the SPARQL service description for an RDF client."""
-    endpoint = str(request.url.replace(query=""))
-    choice = negotiate(request.headers.get("accept"), [*GRAPH_TYPES, HTML], GRAPH_ALIASES)
+    endpoint = endpoint_url(request)
+    choice = negotiate(request.headers.get("accept"), [*RDFLIB_FORMATS, HTML], GRAPH_ALIASES)
     if choice is None:
         raise bad_request(
             "no query in the request",
@@ -260,8 +274,8 @@ def service_description(endpoint: str, triples: int, settings: Settings) -> Grap
 async def read_protocol_request(request: Request, settings: Settings) -> ProtocolRequest:
     """The protocol parameters from the URL and the body, with the protocol's error statuses."""
     query_string: bytes = request.scope.get("query_string", b"")
-    if len(query_string) > 3 * settings.max_query_bytes + 4096:
-        raise too_large(settings.max_query_bytes)
+    if len(query_string) > min(3 * settings.max_query_bytes + 4096, settings.max_url_bytes):
+        raise ApiError(414, URL_TOO_LONG, {"limit_bytes": settings.max_url_bytes, "hint": URL_HINT})
     url_fields = parse_urlencoded(query_string)
     fields = url_fields
     if request.method == "POST":

@@ -3,8 +3,8 @@
 // over its configuration as JSON in #editor-config: the endpoint, the queries and the
 // prefixes answers are shown with (the graph's own namespaces and its vocabularies), in the
 // table's compact view (plain values, no datatypes). `/sparql#name` opens the tab of the
-// canned query `name`. Nothing is kept in the browser's storage: each visit starts from the
-// same tabs.
+// canned query `name`, `/sparql#query=…` a tab with that query (the link of an answer of
+// `/ask`). Nothing is kept in the browser's storage: each visit starts from the same tabs.
 (function () {
   "use strict";
   var element = document.getElementById("editor-config");
@@ -29,6 +29,14 @@
   });
   var wanted = decodeURIComponent(window.location.hash.replace(/^#/, ""));
   var chosen = null;
+  // `/sparql#query=…` (the link of an answer of /ask): a tab with that query
+  if (wanted.indexOf("query=") === 0) {
+    chosen = yasgui.addTab(false, {
+      name: "question",
+      yasqe: { value: wanted.slice("query=".length) },
+      yasr: { settings: plain, response: undefined },
+    });
+  }
   config.examples.forEach(function (example) {
     var tab = yasgui.addTab(false, {
       name: example.name,

@@ -74,8 +74,11 @@ class QueryStore(Protocol):
         default_graph_uris: Sequence[str] = (),
         named_graph_uris: Sequence[str] = (),
         substitutions: Mapping[str, BoundTerm] | None = None,
+        base_iri: str | None = None,
     ) -> QueryResult:
         """Run a query and serialize its answer as `result_format` (a media type).
+
+        Relative IRIs in a query without BASE resolve against `base_iri` (the endpoint's URL).
 
         Raises `api.errors.ApiError`: 400 bad query, 403 refused, 406 format unfit for the
         query form, 413 too long, 422 bad graph IRI or term, 503 over the time limit,

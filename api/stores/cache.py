@@ -93,6 +93,7 @@ class CachedStore:
         default_graph_uris: Sequence[str] = (),
         named_graph_uris: Sequence[str] = (),
         substitutions: Mapping[str, BoundTerm] | None = None,
+        base_iri: str | None = None,
     ) -> QueryResult:
         key = self._key(
             "query",
@@ -101,6 +102,7 @@ class CachedStore:
             result_format,
             tuple(default_graph_uris),
             tuple(named_graph_uris),
+            base_iri,
         )
         cached = self._get(key)
         if isinstance(cached, QueryResult):
@@ -111,6 +113,7 @@ class CachedStore:
             default_graph_uris=default_graph_uris,
             named_graph_uris=named_graph_uris,
             substitutions=substitutions,
+            base_iri=base_iri,
         )
         self._put(key, result, len(result.body) + len(sparql))
         return result

@@ -1,5 +1,9 @@
 """The default store: the built graph in pyoxigraph, queried by a pool of query processes.
 
+The data and the ontology sit in the named graph `settings.graph_iri`, as an external store
+holds them (so FROM and the protocol's graph parameters mean the same on every store:
+`api.stores.preflight.request_dataset`).
+
 A small graph (`emkg.nt` up to `settings.memory_store_bytes`, 16 MiB by default: some 100,000
 triples) is loaded into memory by each query process, from the same N-Triples files (the
 ontology written once as N-Triples, so blank nodes have the same labels in every process):
@@ -30,11 +34,12 @@ import pyoxigraph as ox
 from api.errors import ApiError
 from api.query_process import Job, Reply
 from api.stores import GraphLoader, QueryForm, QueryResult, Rows
+from api.stores.dialect import empty_concatenations_unbound
 from api.stores.preflight import (
     check_format,
-    check_graph_iris,
     check_query,
     oxigraph_terms,
+    request_dataset,
     syntax_error,
 )
 from api.workers import PoolBusyError, QueryTimeoutError, WorkerLostError, WorkerPool
@@ -87,7 +92,7 @@ class EmbeddedStore:
             from graph.namespaces import PREFIXES
 
             source: dict[str, object] = (
-                {"files": [str(path) for path in self._files]}
+                {"files": [str(path) for path in self._files], "graph": self.settings.graph_iri}
                 if self._files
                 else {"store": str(self._store_path)}
             )
@@ -131,21 +136,25 @@ class EmbeddedStore:
         default_graph_uris: Sequence[str] = (),
         named_graph_uris: Sequence[str] = (),
         substitutions: Mapping[str, BoundTerm] | None = None,
+        base_iri: str | None = None,
     ) -> QueryResult:
         plan = check_query(sparql, self.settings)
         check_format(plan.form, result_format)
-        default_graphs, named_graphs = self._dataset(default_graph_uris, named_graph_uris)
+        sparql, defaults, named = request_dataset(
+            sparql, default_graph_uris, named_graph_uris, self.settings.graph_iri
+        )
         job = Job(
             sparql,
             result_format,
             self._cap(plan.form),
-            default_graphs,
-            named_graphs,
+            defaults,
+            named,
             oxigraph_terms(substitutions),
+            base_iri,
         )
         reply = await self._run(job)
         if reply.status != "answer":
-            raise self._failure(reply, bool(plan.services))
+            raise self._failure(reply, bool(plan.services), sparql)
         form: QueryForm = plan.form or _form_of(reply.kind)
         return QueryResult(reply.body, result_format, form, reply.rows, reply.truncated)
 
@@ -153,11 +162,20 @@ class EmbeddedStore:
         self, sparql: str, substitutions: Mapping[str, BoundTerm] | None = None
     ) -> Rows:
         plan = check_query(sparql, self.settings)
-        job = Job(sparql, None, self.settings.row_cap, substitutions=oxigraph_terms(substitutions))
+        sparql, defaults, named = request_dataset(sparql, (), (), self.settings.graph_iri)
+        job = Job(
+            sparql,
+            None,
+            self.settings.row_cap,
+            defaults,
+            named,
+            substitutions=oxigraph_terms(substitutions),
+        )
         reply = await self._run(job)
         if reply.status != "rows":
-            raise self._failure(reply, bool(plan.services))
-        return Rows(reply.values, columns=reply.columns, truncated=reply.truncated)
+            raise self._failure(reply, bool(plan.services), sparql)
+        rows = Rows(reply.values, columns=reply.columns, truncated=reply.truncated)
+        return empty_concatenations_unbound(sparql, rows)
 
     # ------------------------------------------------------------------ helpers
 
@@ -165,21 +183,6 @@ class EmbeddedStore:
         if form in ("construct", "describe"):
             return self.settings.triple_cap
         return self.settings.row_cap
-
-    def _dataset(
-        self, default_graph_uris: Sequence[str], named_graph_uris: Sequence[str]
-    ) -> tuple[tuple[str | None, ...] | None, tuple[str, ...] | None]:
-        """The protocol's dataset: given graphs replace the store's whole dataset.
-
-        The data sits in the store's default graph; naming `settings.graph_iri` (the graph an
-        external store holds it in) selects it, so saved requests work against both stores.
-        """
-        if not default_graph_uris and not named_graph_uris:
-            return None, None
-        defaults = check_graph_iris(default_graph_uris, "default-graph-uri")
-        named = check_graph_iris(named_graph_uris, "named-graph-uri")
-        alias = self.settings.graph_iri
-        return tuple(None if iri == alias else iri for iri in defaults), named
 
     async def _run(self, job: Job) -> Reply:
         try:
@@ -202,9 +205,9 @@ class EmbeddedStore:
             raise ApiError(503, "the query worker stopped; try again", str(exc)) from exc
 
     @staticmethod
-    def _failure(reply: Reply, federated: bool) -> ApiError:
+    def _failure(reply: Reply, federated: bool, sparql: str) -> ApiError:
         if reply.status == "syntax":
-            return syntax_error(reply.message)
+            return syntax_error(reply.message, sparql)
         if reply.status == "unfit":
             return ApiError(406, reply.message)
         if federated:
@@ -230,11 +233,13 @@ class EmbeddedStore:
         if self.settings.store_dir is None:
             self._temporary = Path(tempfile.mkdtemp(prefix="emkg-store-"))
             self._store_path = self._temporary / "store"
-            self._triples = load_store(self._store_path, data, ontology)
+            self._triples = load_store(self._store_path, data, ontology, self.settings.graph_iri)
             return
         key = self._version
         if ontology is not None:
             key += "-" + hashlib.sha256(ontology.read_bytes()).hexdigest()[:8]
+        # the data sits in the named graph `graph_iri`, as in an external store
+        key += "-" + hashlib.sha256(self.settings.graph_iri.encode()).hexdigest()[:8]
         self._store_path = self.settings.store_dir / f"store-{key}"
         marker = self._store_path / _COMPLETE
         if marker.is_file():
@@ -242,7 +247,7 @@ class EmbeddedStore:
             return
         self.settings.store_dir.mkdir(parents=True, exist_ok=True)
         building = Path(tempfile.mkdtemp(prefix="building-", dir=self.settings.store_dir))
-        triples = load_store(building / "store", data, ontology)
+        triples = load_store(building / "store", data, ontology, self.settings.graph_iri)
         (building / "store" / _COMPLETE).write_text(json.dumps({"triples": triples}))
         try:
             # another server process may have finished the same store first: then use that one,
@@ -256,12 +261,17 @@ class EmbeddedStore:
         self._triples = triples
 
 
-def load_store(path: Path, data: Path, ontology: Path | None) -> int:
-    """Bulk-load the N-Triples (and the ontology) into a new on-disk store; its triple count."""
+def load_store(path: Path, data: Path, ontology: Path | None, graph: str | None = None) -> int:
+    """Bulk-load the N-Triples (and the ontology) into a new on-disk store, into the named graph
+    `graph` (the default graph without one); its triple count."""
     store = ox.Store(str(path))
-    store.bulk_load(path=str(data), format=ox.RdfFormat.N_TRIPLES)
+    target: ox.NamedNode | ox.DefaultGraph = ox.NamedNode(graph) if graph else ox.DefaultGraph()
+    store.bulk_load(path=str(data), format=ox.RdfFormat.N_TRIPLES, to_graph=target)
     if ontology is not None:
-        store.extend(ox.parse(path=str(ontology), rename_blank_nodes=True))
+        store.extend(
+            ox.Quad(t.subject, t.predicate, t.object, target)
+            for t in ox.parse(path=str(ontology), rename_blank_nodes=True)
+        )
     store.flush()
     store.optimize()  # compacts the bulk-loaded files: measurably faster reads at a million triples
     count = len(store)

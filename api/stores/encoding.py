@@ -33,6 +33,9 @@ GRAPH_FORMATS: dict[str, ox.RdfFormat] = {
     "application/n-triples": ox.RdfFormat.N_TRIPLES,
     "application/ld+json": ox.RdfFormat.JSON_LD,
     "application/rdf+xml": ox.RdfFormat.RDF_XML,
+    # a CONSTRUCT's triples as the default graph of a dataset
+    "application/n-quads": ox.RdfFormat.N_QUADS,
+    "application/trig": ox.RdfFormat.TRIG,
 }
 BOOLEAN_FORMATS = ("application/sparql-results+json", "application/sparql-results+xml")
 
@@ -163,9 +166,13 @@ def ntriples_as(ntriples: bytes, media_type: str, prefixes: Mapping[str, str] | 
     target = GRAPH_FORMATS[media_type]
     if target == ox.RdfFormat.N_TRIPLES:
         return ntriples
-    reread = ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES)
+    # triples as quads of the default graph; a dataset format asks for quads
+    reread = [
+        ox.Quad(t.subject, t.predicate, t.object)
+        for t in ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES)
+    ]
     wanted = None
-    if target == ox.RdfFormat.TURTLE and prefixes:
+    if target in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) and prefixes:
         wanted = {name: iri for name, iri in prefixes.items() if iri.encode() in ntriples}
     return _bytes(ox.serialize(reread, format=target, prefixes=wanted))
 

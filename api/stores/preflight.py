@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
 from api.errors import ApiError, bad_parameter, bad_request
-from api.sparql_guard import QueryPlan, bind_values, inspect_query
+from api.sparql_guard import (
+    QueryPlan,
+    bind_values,
+    dataset_clause,
+    inspect_query,
+    undeclared_prefixes,
+)
 from api.stores.encoding import GRAPH_FORMATS, RESULT_FORMATS
 
 if TYPE_CHECKING:
@@ -61,6 +67,38 @@ def check_graph_iris(iris: Sequence[str], parameter: str) -> tuple[str, ...]:
     return tuple(iris)
 
 
+def request_dataset(
+    sparql: str,
+    default_graph_uris: Sequence[str],
+    named_graph_uris: Sequence[str],
+    graph_iri: str,
+) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
+    """The query without its FROM clauses, and the dataset it runs on, the same on every store.
+
+    Every store holds the data in the named graph `graph_iri`. A request that names no graph
+    reads it as its default graph, with itself as the one named graph; graphs named by the
+    protocol's `default-graph-uri` / `named-graph-uri` (which win, as the protocol says) or by
+    the query's FROM / FROM NAMED replace that dataset: `graph_iri` is the data, any other IRI a
+    graph the store may hold (the embedded store holds no other).
+    """
+    clause = dataset_clause(sparql)
+    if clause is not None:
+        sparql = clause.query
+    if default_graph_uris or named_graph_uris:
+        return (
+            sparql,
+            check_graph_iris(default_graph_uris, "default-graph-uri"),
+            check_graph_iris(named_graph_uris, "named-graph-uri"),
+        )
+    if clause is not None:
+        return (
+            sparql,
+            check_graph_iris(clause.default_graphs, "FROM"),
+            check_graph_iris(clause.named_graphs, "FROM NAMED"),
+        )
+    return sparql, (graph_iri,), (graph_iri,)
+
+
 def oxigraph_terms(
     substitutions: Mapping[str, BoundTerm] | None,
 ) -> tuple[tuple[str, ox.NamedNode | ox.Literal], ...]:
@@ -71,7 +109,10 @@ def oxigraph_terms(
 
 
 def bind_as_values(
-    sparql: str, substitutions: Mapping[str, BoundTerm] | None, settings: Settings
+    sparql: str,
+    substitutions: Mapping[str, BoundTerm] | None,
+    settings: Settings,
+    render: Callable[[ox.NamedNode | ox.Literal], str] = str,
 ) -> tuple[str, QueryPlan]:
     """For an external endpoint: the bound values as a leading VALUES block, and the plan.
 
@@ -81,7 +122,7 @@ def bind_as_values(
     plan = check_query(sparql, settings)
     if not substitutions:
         return sparql, plan
-    terms = {name: str(term) for name, term in oxigraph_terms(substitutions)}
+    terms = {name: render(term) for name, term in oxigraph_terms(substitutions)}
     try:
         text = bind_values(sparql, terms)
     except ValueError as exc:
@@ -108,13 +149,30 @@ def oxigraph_term(name: str, term: object) -> ox.NamedNode | ox.Literal:
     raise bad_parameter(f"the value for {name} must be an IRI or a literal", repr(term))
 
 
-def syntax_error(message: str) -> ApiError:
-    """400 for a query the parser refused, with the line and column when the parser gave them."""
+def syntax_error(message: str, sparql: str | None = None) -> ApiError:
+    """400 for a query the parser refused, with the line and column when the parser gave them;
+    a prefix used but not declared is named, with its declaration when it is a known one."""
     match = _POSITION.match(message.strip())
     if match is None:
         return bad_request("the query is not valid SPARQL", {"message": message})
     line, column, reason = match.groups()
-    return bad_request(
-        f"the query is not valid SPARQL (line {line}, column {column})",
-        {"message": message, "line": int(line), "column": int(column), "expected": reason},
-    )
+    where = f"(line {line}, column {column})"
+    detail: dict[str, object] = {
+        "message": message,
+        "line": int(line),
+        "column": int(column),
+        "expected": reason,
+    }
+    missing = undeclared_prefixes(sparql) if sparql and "Prefix not found" in reason else []
+    if missing:
+        from graph.namespaces import PREFIXES
+
+        names = ", ".join(f"{name}:" for name in missing)
+        known = [f"PREFIX {n}: <{PREFIXES[n]}>" for n in missing if n in PREFIXES]
+        detail.update(undeclared=missing, declare=known)
+        hint = f"; declare: {' '.join(known)}" if known else ""
+        plural = "es" if len(missing) > 1 else ""
+        return bad_request(
+            f"the query uses the undeclared prefix{plural} {names} {where}{hint}", detail
+        )
+    return bad_request(f"the query is not valid SPARQL {where}", detail)

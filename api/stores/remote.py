@@ -1,8 +1,10 @@
 """A store that forwards queries to an external SPARQL 1.1 endpoint (`emkg serve --endpoint`).
 
 The data is read from the named graph `settings.graph_iri` (where `emkg publish` puts it) by
-sending it as the protocol's `default-graph-uri`, which Oxigraph, Fuseki, GraphDB and Virtuoso
-all honour, so queries stay unchanged. A request that names its own graphs replaces that.
+sending it as the protocol's `default-graph-uri` and `named-graph-uri`; a request that names its
+own graphs, by the protocol or by FROM clauses (sent as protocol parameters), replaces that
+(`api.stores.preflight.request_dataset`). Relative IRIs resolve against our endpoint's URL. What
+the endpoint's SPARQL dialect departs from the standard in is mended by `api.stores.dialect`.
 
 Requests go out with SPARQLWrapper (POST, URL-encoded) in a worker thread, with the time limit
 as its socket timeout. The answer is asked for as SPARQL JSON or N-Triples, read as a stream by
@@ -14,10 +16,12 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import io
 import json
 import logging
 import math
 import urllib.error
+import urllib.request
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -26,7 +30,15 @@ from SPARQLWrapper import POST, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
 
 from api.errors import ApiError
+from api.sparql_guard import with_base
 from api.stores import QueryForm, QueryResult, Rows
+from api.stores.dialect import (
+    Dialect,
+    Outgoing,
+    dialect_of,
+    empty_concatenations_unbound,
+    is_ask_table,
+)
 from api.stores.encoding import (
     GRAPH_FORMATS,
     RESULT_FORMATS,
@@ -36,7 +48,7 @@ from api.stores.encoding import (
     encode_triples,
     solution_rows,
 )
-from api.stores.preflight import bind_as_values, check_format, check_graph_iris
+from api.stores.preflight import bind_as_values, check_format, request_dataset
 
 if TYPE_CHECKING:
     from api.settings import Settings
@@ -65,6 +77,7 @@ class RemoteStore:
         self.endpoint: str = settings.endpoint
         self._version = "unknown"
         self._triples = 0
+        self.dialect: Dialect = Dialect()
 
     @property
     def version(self) -> str:
@@ -80,6 +93,8 @@ class RemoteStore:
         if manifest.is_file():
             self._version = str(json.loads(manifest.read_text(encoding="utf-8")).get("version"))
         for attempt in range(1, _START_ATTEMPTS + 1):
+            server = await asyncio.to_thread(_server_header, self.endpoint, 5.0)
+            self.dialect = dialect_of(server)
             try:
                 rows = await self.select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
             except ApiError as exc:
@@ -94,8 +109,9 @@ class RemoteStore:
             self._triples = count if isinstance(count, int) else 0
             break
         log.info(
-            "remote store %s, graph <%s>: %d triples",
+            "remote store %s (%s dialect), graph <%s>: %d triples",
             self.endpoint,
+            self.dialect.name,
             self.settings.graph_iri,
             self._triples,
         )
@@ -111,17 +127,23 @@ class RemoteStore:
         default_graph_uris: Sequence[str] = (),
         named_graph_uris: Sequence[str] = (),
         substitutions: Mapping[str, BoundTerm] | None = None,
+        base_iri: str | None = None,
     ) -> QueryResult:
-        text, plan = bind_as_values(sparql, substitutions, self.settings)
+        text, plan = bind_as_values(sparql, substitutions, self.settings, self.dialect.term)
         check_format(plan.form, result_format)
-        defaults, named = self._dataset(default_graph_uris, named_graph_uris)
+        text, defaults, named = request_dataset(
+            text, default_graph_uris, named_graph_uris, self.settings.graph_iri
+        )
+        if base_iri is not None:
+            text = with_base(text, base_iri)  # never the store's own address
+        outgoing = self.dialect.prepare(text, plan.form)
         cap = (
             self.settings.triple_cap
             if plan.form in ("construct", "describe")
             else self.settings.row_cap
         )
         kind, encoded = await self._in_thread(
-            self._fetch_encoded, text, plan.form, defaults, named, result_format, cap
+            self._fetch_encoded, outgoing, plan.form, defaults, named, result_format, cap
         )
         form: QueryForm = plan.form or (
             "select" if kind == "solutions" else "ask" if kind == "boolean" else "construct"
@@ -131,22 +153,13 @@ class RemoteStore:
     async def select(
         self, sparql: str, substitutions: Mapping[str, BoundTerm] | None = None
     ) -> Rows:
-        text, _ = bind_as_values(sparql, substitutions, self.settings)
-        defaults, named = self._dataset((), ())
-        rows: Rows = await self._in_thread(self._fetch_rows, text, defaults, named)
-        return rows
+        text, plan = bind_as_values(sparql, substitutions, self.settings, self.dialect.term)
+        text, defaults, named = request_dataset(text, (), (), self.settings.graph_iri)
+        outgoing = self.dialect.prepare(text, plan.form)
+        rows: Rows = await self._in_thread(self._fetch_rows, outgoing, defaults, named)
+        return empty_concatenations_unbound(text, rows)
 
     # ------------------------------------------------------------------ helpers
-
-    def _dataset(
-        self, default_graph_uris: Sequence[str], named_graph_uris: Sequence[str]
-    ) -> tuple[tuple[str, ...], tuple[str, ...]]:
-        if not default_graph_uris and not named_graph_uris:
-            return (self.settings.graph_iri,), ()
-        return (
-            check_graph_iris(default_graph_uris, "default-graph-uri"),
-            check_graph_iris(named_graph_uris, "named-graph-uri"),
-        )
 
     async def _in_thread(self, function: Any, *args: Any) -> Any:
         """Run a blocking request in a thread; 504 if it outlives the time limit."""
@@ -159,6 +172,7 @@ class RemoteStore:
     def _client(
         self, sparql: str, accept: str, defaults: Sequence[str], named: Sequence[str]
     ) -> SPARQLWrapper:
+        named = self.dialect.named_graphs(tuple(named))
         client = SPARQLWrapper(self.endpoint)
         client.setMethod(POST)
         client.setOnlyConneg(True)
@@ -173,7 +187,7 @@ class RemoteStore:
 
     def _fetch_encoded(
         self,
-        sparql: str,
+        outgoing: Outgoing,
         form: QueryForm | None,
         defaults: Sequence[str],
         named: Sequence[str],
@@ -183,7 +197,9 @@ class RemoteStore:
         accept = {None: _ANY_ACCEPT, "construct": _GRAPH_ACCEPT, "describe": _GRAPH_ACCEPT}.get(
             form, _RESULTS_ACCEPT
         )
-        with _Response(self._client(sparql, accept, defaults, named)) as (stream, media_type):
+        client = self._client(outgoing.text, accept, defaults, named)
+        with _Response(client) as (raw, media_type):
+            stream = _mended(raw, outgoing)
             results_format = ox.QueryResultsFormat.from_media_type(media_type)
             graph_format = ox.RdfFormat.from_media_type(media_type)
             try:
@@ -191,6 +207,8 @@ class RemoteStore:
                     answer = ox.parse_query_results(stream, format=results_format)
                     if result_format not in RESULT_FORMATS:
                         raise ApiError(406, f"a SELECT or ASK answer cannot be {result_format}")
+                    if form == "ask" and isinstance(answer, ox.QuerySolutions):
+                        answer = _ask_table(answer)
                     if isinstance(answer, ox.QueryBoolean):
                         return "boolean", encode_boolean(answer, result_format)
                     return "solutions", encode_solutions(answer, result_format, cap)
@@ -207,11 +225,14 @@ class RemoteStore:
                 raise ApiError(502, "the SPARQL store sent an unreadable answer", str(exc)) from exc
         raise ApiError(502, "the SPARQL store answered in an unexpected format", media_type)
 
-    def _fetch_rows(self, sparql: str, defaults: Sequence[str], named: Sequence[str]) -> Rows:
-        with _Response(self._client(sparql, _RESULTS_ACCEPT, defaults, named)) as (
-            stream,
+    def _fetch_rows(
+        self, outgoing: Outgoing, defaults: Sequence[str], named: Sequence[str]
+    ) -> Rows:
+        with _Response(self._client(outgoing.text, _RESULTS_ACCEPT, defaults, named)) as (
+            raw,
             media_type,
         ):
+            stream = _mended(raw, outgoing)
             results_format = ox.QueryResultsFormat.from_media_type(media_type)
             if results_format is None:
                 raise ApiError(502, "the SPARQL store answered in an unexpected format", media_type)
@@ -223,6 +244,44 @@ class RemoteStore:
             except SyntaxError as exc:
                 raise ApiError(502, "the SPARQL store sent an unreadable answer", str(exc)) from exc
         return Rows(values, columns=columns, truncated=truncated)
+
+
+def _mended(stream: Any, outgoing: Outgoing) -> Any:
+    """The answer stream, read whole and mended when the dialect sent placeholders."""
+    if not outgoing.replacements:
+        return stream
+    return io.BytesIO(outgoing.mend(stream.read()))
+
+
+def _ask_table(answer: ox.QuerySolutions) -> ox.QuerySolutions | ox.QueryBoolean:
+    """An ASK answered as a one-column table (Virtuoso's `__ask_retval`) as its boolean."""
+    variables = [variable.value for variable in answer.variables]
+    if not is_ask_table(variables):
+        return answer
+    truth = any(
+        solution[variables[0]] is not None and solution[variables[0]].value not in ("0", "false")
+        for solution in answer
+    )
+    parsed = ox.parse_query_results(
+        b'{"head":{},"boolean":' + (b"true" if truth else b"false") + b"}",
+        format=ox.QueryResultsFormat.JSON,
+    )
+    return parsed
+
+
+def _server_header(endpoint: str, timeout: float) -> str:
+    """The endpoint's `Server` header, from a bodyless ASK (empty when it cannot tell)."""
+    request = urllib.request.Request(  # noqa: S310 (an http(s) endpoint the operator gave)
+        endpoint + ("&" if "?" in endpoint else "?") + "query=ASK%20%7B%7D",
+        headers={"Accept": _RESULTS_ACCEPT},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+            return str(response.headers.get("Server", ""))
+    except urllib.error.HTTPError as exc:
+        return str(exc.headers.get("Server", ""))
+    except (urllib.error.URLError, OSError):
+        return ""
 
 
 class _Response:

@@ -29,6 +29,7 @@ class CountingStore:
         default_graph_uris: Sequence[str] = (),
         named_graph_uris: Sequence[str] = (),
         substitutions: Mapping[str, object] | None = None,
+        base_iri: str | None = None,
     ) -> QueryResult:
         self.calls += 1
         if "bad" in sparql:

@@ -395,7 +395,8 @@ def test_editor_is_a_plain_form_without_yasgui(
 ) -> None:
     monkeypatch.setenv(YASGUI_DIR_VARIABLE, str(tmp_path))  # an empty folder
     page = get_page(site, "/sparql")
-    assert "yasgui" not in page.lower()
+    assert "/assets/yasgui/" not in page  # loads none of its files
+    assert "the YASGUI editor’s files are not installed here" in page  # and says why
     forms = re.findall(r'<form method="post" action="([^"]+)"', page)
     assert forms and all(action.endswith("/sparql") for action in forms)
     assert len(forms) == 1 + len(canned_query_names())  # the editor, then one per example

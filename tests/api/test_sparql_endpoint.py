@@ -178,7 +178,9 @@ def test_service_description_for_rdf_clients(client: TestClient, fixture_triples
     assert (service, rdflib.RDF.type, sd.Service) in graph
     assert (service, sd.endpoint, service) in graph
     assert (service, sd.supportedLanguage, sd.SPARQL11Query) in graph
-    assert len(set(graph.objects(service, sd.resultFormat))) == 8
+    assert (
+        len(set(graph.objects(service, sd.resultFormat))) == 10
+    )  # SPARQL JSON, XML, CSV, TSV; Turtle, N-Triples, JSON-LD, RDF/XML, N-Quads, TriG
     triples = graph.value(
         graph.value(graph.value(service, sd.defaultDataset), sd.defaultGraph),
         rdflib.VOID.triples,
@@ -452,6 +454,7 @@ class FailingStore:
         default_graph_uris: Sequence[str] = (),
         named_graph_uris: Sequence[str] = (),
         substitutions: Mapping[str, object] | None = None,
+        base_iri: str | None = None,
     ) -> QueryResult:
         raise RuntimeError("secret internal detail")
 
@@ -476,6 +479,15 @@ def test_unexpected_errors_are_json_without_a_trace(failing_client: TestClient) 
     assert body["error"] == "internal error"
     assert "secret" not in response.text
     assert "Traceback" not in response.text
+
+
+def test_an_undeclared_prefix_is_named(client: TestClient) -> None:
+    response = client.get("/sparql", params={"query": "SELECT * WHERE { ?x skos:prefLabel ?y }"})
+    assert response.status_code == 400
+    body = response.json()
+    assert "undeclared prefix skos:" in body["error"]
+    assert body["detail"]["undeclared"] == ["skos"]
+    assert body["detail"]["declare"] == ["PREFIX skos: <http://www.w3.org/2004/02/skos/core#>"]
 
 
 # ---------------------------------------------------------------- decoding form fields

@@ -1,5 +1,6 @@
 """The pages in a real browser: the YASGUI editor runs a query, a resource page marks its
-passages, the timeline lists events in order and draws them, /funding draws its charts."""
+passages, the timeline lists events in order and draws them, /funding draws its charts, the
+home page's question box answers and its answer's query opens in the editor."""
 
 from __future__ import annotations
 
@@ -128,3 +129,28 @@ def test_funding_draws_a_chart_whose_bars_open_pages(browser: WebDriver, server:
     ).click().perform()
     wait.until(expected_conditions.url_contains("/id/funding/"))
     assert browser.current_url == first
+
+
+def test_the_question_box_answers_and_opens_its_query_in_the_editor(
+    browser: WebDriver, server: Server
+) -> None:
+    browser.get(server.url + "/")
+    box = browser.find_element(By.ID, "ask-q")
+    box.send_keys("What involves Frontex in Serbien?")
+    box.submit()
+    wait = WebDriverWait(browser, WAIT)
+    wait.until(expected_conditions.presence_of_element_located((By.CSS_SELECTOR, "table.answer")))
+    assert "/ask" in browser.current_url
+    assert "Frontex has started deploying its border guards in Serbia" in browser.page_source
+    reading = browser.find_element(By.CSS_SELECTOR, "dl.reading").text
+    assert "Serbia" in reading and "name@" in reading
+    editor = browser.find_element(By.LINK_TEXT, "the query in the editor")
+    editor.click()
+    wait.until(
+        lambda driver: driver.execute_script(
+            "return !!(window.yasgui && window.yasgui.getTab()"
+            " && window.yasgui.getTab().getName() === 'question')"
+        )
+    )
+    query = browser.execute_script("return window.yasgui.getTab().getQuery();")
+    assert "VALUES (?entity)" in query and "country/serbia" in query

@@ -42,6 +42,7 @@ FIXED_PAGES = [
     ("commitment", "/id/commitment/2", None),
     ("letter", "/id/document/letter-2023-03-20", None),
     ("not-found", "/id/agency/no-such-agency", None),
+    ("ask", "/ask?q=How+much+money+goes+to+Morocco%3F", None),
 ]
 NOT_FOUND = {"/id/agency/no-such-agency"}
 #: pages found by following links, so that they follow the graph: (name, page, link prefix)

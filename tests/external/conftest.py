@@ -1,8 +1,10 @@
-"""Fixtures for the external-store tests: the project's built graph, a real `oxigraph serve`
-it is published into, and two apps over the same graph, one on the embedded store and one on
-that server's query endpoint (`serve --endpoint`).
+"""Fixtures for the external-store tests: the project's built graph, real stores it is
+published into — `oxigraph serve` and Debian's Virtuoso 7 — and two apps over the same graph,
+one on the embedded store and one on that store's query endpoint (`serve --endpoint`).
 
-The server runs as a subprocess on a free loopback port and is stopped by its own process id.
+Every test that uses `published` or `remote_client` runs once per store. Each store runs as a
+subprocess on free loopback ports, started once per session (pytest stops one store before it
+starts the next) and stopped by its own process id.
 """
 
 from __future__ import annotations
@@ -25,17 +27,26 @@ from live_servers import free_port, stop
 from api.app import create_app
 from api.settings import Settings
 
+from . import virtuoso
+
 VENV_BIN = Path(sys.executable).parent
 DATASET = "https://w3id.org/eu-migration-kg/dataset"
 ONTOLOGY = Path(__file__).resolve().parents[2] / "ontology" / "emk.ttl"
 
 
+STORES = ["oxigraph", "virtuoso"]
+
+
 @dataclass(frozen=True)
-class OxigraphServer:
+class ExternalStore:
+    name: str
     url: str
-    store: str  # the Graph Store Protocol service
+    store: str  # the Graph Store Protocol service (with credentials where it needs them)
     query: str  # the SPARQL query endpoint
     process: subprocess.Popen[bytes]
+    #: a query without a dataset reads a default graph of its own (Oxigraph), not the union of
+    #: all graphs (Virtuoso)
+    separate_default_graph: bool = True
 
     def count(self, graph: str | None = DATASET) -> int:
         """Triples in a named graph (or the default graph with None), asked of the server."""
@@ -73,9 +84,38 @@ def expected_triples(graph_dir: Path) -> int:
     return len(store)
 
 
-@pytest.fixture(scope="session")
-def oxigraph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OxigraphServer]:
-    """`oxigraph serve` on an empty store, up when its query endpoint answers."""
+@pytest.fixture(scope="session", params=STORES)
+def external_store(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ExternalStore]:
+    """A real store, empty, up when its query endpoint answers: each of `STORES` in turn."""
+    if request.param == "virtuoso":
+        yield from _virtuoso(tmp_path_factory)
+    else:
+        yield from _oxigraph(tmp_path_factory)
+
+
+def _virtuoso(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ExternalStore]:
+    if not virtuoso.available():
+        pytest.fail("virtuoso-t is not installed: run `make setup-virtuoso` (Debian package)")
+    folder = tmp_path_factory.mktemp("virtuoso")
+    process, url, password, _ = virtuoso.start(folder)
+    host = url.removeprefix("http://")
+    try:
+        yield ExternalStore(
+            "virtuoso",
+            url,
+            f"http://{virtuoso.USER}:{password}@{host}/sparql-graph-crud-auth",
+            url + "/sparql",
+            process,
+            separate_default_graph=False,
+        )
+    finally:
+        stop(process)
+
+
+def _oxigraph(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ExternalStore]:
+    """`oxigraph serve` on an empty store."""
     port = free_port()
     location = tmp_path_factory.mktemp("oxigraph-store")
     log = tmp_path_factory.mktemp("oxigraph-log") / "server.log"
@@ -93,7 +133,7 @@ def oxigraph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Oxigra
             stderr=stream,
         )
     url = f"http://127.0.0.1:{port}"
-    server = OxigraphServer(url, url + "/store", url + "/query", process)
+    server = ExternalStore("oxigraph", url, url + "/store", url + "/query", process)
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -113,12 +153,12 @@ def oxigraph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Oxigra
 
 
 @pytest.fixture(scope="session")
-def published(oxigraph_server: OxigraphServer, graph_dir: Path) -> OxigraphServer:
-    """The server after `publish` put the graph into the dataset's named graph."""
+def published(external_store: ExternalStore, graph_dir: Path) -> ExternalStore:
+    """The store after `publish` put the graph into the dataset's named graph."""
     from api.publish import publish
 
-    publish(oxigraph_server.store, None, graph_dir)
-    return oxigraph_server
+    publish(external_store.store, None, graph_dir)
+    return external_store
 
 
 def _settings(graph_dir: Path, **changes: object) -> Settings:
@@ -142,6 +182,6 @@ def embedded_client(graph_dir: Path) -> Iterator[TestClient]:
 
 
 @pytest.fixture(scope="session")
-def remote_client(published: OxigraphServer, graph_dir: Path) -> Iterator[TestClient]:
+def remote_client(published: ExternalStore, graph_dir: Path) -> Iterator[TestClient]:
     with TestClient(create_app(_settings(graph_dir, endpoint=published.query))) as client:
         yield client

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from rdflib import Graph, URIRef
 from rdflib.compare import isomorphic
-from rdflib.namespace import RDF
+from rdflib.namespace import RDF, RDFS
 
 from graph.build import BuildResult, build
 from graph.curation import QuoteNotFoundError, load_curation
@@ -29,8 +29,9 @@ Dear colleagues,
 
 *Since our meeting in March, we have made progress on our common priorities. The Commission will keep you informed.*
 
-**Strengthening external borders:** On 2 June, Frontex deployed new teams in Albania. The Commission
-will mobilise EUR 45 million for equipment in the Western Balkans by end July.
+**Strengthening external borders:** On 2 June, Frontex deployed new teams in Albania. Commissioner
+Johansson visited Serbia on 3 June and Vice-President Schinas will be visiting Egypt on 20-21 June.
+The Commission will mobilise EUR 45 million for equipment in the Western Balkans by end July.
 
 ./..
 
@@ -114,3 +115,46 @@ def test_a_second_letter_of_the_same_shape(tmp_path: Path) -> None:
     assert flights and str(g.value(flights[0], SCHEMA.endDate)) == "2023-05-13"
     assert (URIRef(BASE + "id/document/letter-2023-06-05"), RDF.type, None) in g
     assert result.coverage.annex_covered == result.coverage.annex_sentences
+
+
+def _second(tmp_path: Path, text: str = SECOND_LETTER) -> BuildResult:
+    source = tmp_path / "letter-2023-06-05.txt"
+    source.write_text(text, encoding="utf-8")
+    return build(source, tmp_path / "out")
+
+
+def _keys(g: Graph, node: URIRef, prop: URIRef) -> set[str]:
+    return {str(o).removeprefix(BASE + "id/") for o in g.objects(node, prop)}
+
+
+def test_the_second_letter_has_clause_level_facts_without_curation(tmp_path: Path) -> None:
+    """Curation applies to the letter it quotes; a new letter is read clause by clause by the
+    rules alone: each happening its own event, with its own people, place, date and status."""
+    g = _second(tmp_path).graph
+    by_day = {str(g.value(e, SCHEMA.startDate)): e for e in g.subjects(RDF.type, EMK.Event)}
+    visit, mission = by_day["2023-06-03"], by_day["2023-06-20"]
+    assert _keys(g, visit, EMK.involves) >= {"person/ylva-johansson", "country/serbia"}
+    assert _keys(g, visit, EMK.location) == {"country/serbia"}
+    assert "person/margaritis-schinas" not in _keys(g, visit, EMK.involves)
+    assert (visit, EMK.status, EMK.Completed) in g
+    assert _keys(g, mission, EMK.involves) >= {"person/margaritis-schinas", "country/egypt"}
+    assert _keys(g, mission, EMK.location) == {"country/egypt"}
+    assert "person/ylva-johansson" not in _keys(g, mission, EMK.involves)
+    assert str(g.value(mission, SCHEMA.endDate)) == "2023-06-21"
+    assert (mission, EMK.status, EMK.Planned) in g
+    assert "Schinas" in str(g.value(mission, RDFS.label))
+    deployed = by_day["2023-06-02"]
+    assert _keys(g, deployed, EMK.involves) == {"agency/frontex"}
+    assert _keys(g, deployed, EMK.location) == {"country/albania"}
+    # the heading's country belongs to the round table under it
+    table = by_day["2023-05-30"]
+    assert _keys(g, table, EMK.location) == {"country/egypt"}
+
+
+def test_a_letter_signed_without_a_name_builds_with_a_warning(tmp_path: Path) -> None:
+    unsigned = SECOND_LETTER.replace("*Ursula von der Leyen*", "")
+    result = _second(tmp_path, unsigned)
+    assert result.report.conforms
+    assert any("creator" in w.message for w in result.report.warnings)
+    doc = URIRef(BASE + "id/document/letter-2023-06-05")
+    assert (doc, DCT.creator, None) not in result.graph

@@ -101,7 +101,7 @@ def test_what_involves_frontex_in_serbia(g: Graph) -> None:
         ("new EUR 220 million project", Decimal("220000000"), None),
         ("more than half a billion euros", Decimal("500000000"), "more than"),
         ("at least EUR €480 million", Decimal("480000000"), "at least"),
-        ("€80 reserved", Decimal("80"), None),
+        ("€80 reserved", Decimal("80000000"), None),
     ],
 )
 def test_amounts_in_euro(g: Graph, words: str, amount: Decimal, qualifier: str | None) -> None:
@@ -280,6 +280,24 @@ def test_every_node_has_a_passage_and_every_passage_matches_the_text(built: Buil
         assert text[start:end] == str(g.value(p, OA.exact))
 
 
+def test_an_evident_slip_is_corrected_with_the_letters_figure_and_a_note(g: Graph) -> None:
+    """The annex's '€80' beside €70 million and €50 million (the body's EUR 200 million) is
+    EUR 80 million; the letter's 80 stays, with a note saying why."""
+    (node,) = [
+        f
+        for f in nodes_with_text(g, EMK.FundingInstrument, "€80 reserved")
+        if str(g.value(f, EMK.amountPhrase)) == "€80"
+    ]
+    assert Decimal(str(g.value(node, EMK.amountEUR))) == Decimal("80000000")
+    assert Decimal(str(g.value(node, EMK.amountAsWritten))) == Decimal("80")
+    note = str(g.value(node, SKOS.editorialNote))
+    assert "€80" in note and "200" in note
+    assert "EUR 80 million" in str(g.value(node, RDFS.label))
+    whole = g.value(node, EMK.componentOf)
+    parts = [Decimal(str(g.value(p, EMK.amountEUR))) for p in g.subjects(EMK.componentOf, whole)]
+    assert sum(parts) == Decimal(str(g.value(whole, EMK.amountEUR)))  # 70 + 50 + 80 = 200
+
+
 def test_figures_that_disagree_are_warnings_naming_both(built: BuildResult) -> None:
     warnings = [f.message for f in built.report.warnings]
     assert any("524" in m and "558" in m for m in warnings), warnings
@@ -321,17 +339,16 @@ def test_the_four_areas_are_themes_and_body_steps_carry_their_area(g: Graph) -> 
 
 def test_eval_against_the_hand_written_gold_list(built: BuildResult) -> None:
     """`emkg eval`'s measure: the clause-level facts agree with the facts read off the letter
-    by hand (graph/data/gold/), above the bar the build is held to in the categories it meets."""
+    by hand (graph/data/gold/): at least 97% precision and recall in every category."""
     from graph.evaluate import evaluate, gold_path
 
     result = evaluate(built.graph, built.letter.text, gold_path("letter-2023-03-20.txt"))
-    for category in ("commitments", "actions", "sums", "components"):
-        score = result.score(category)
-        assert score.precision >= 0.97 and score.recall >= 0.97, score
-    for category in ("events", "quantities", "dates"):
-        score = result.score(category)
-        assert score.precision >= 0.93 and score.recall >= 0.93, score
-    assert result.lowest() >= 0.78
+    low = [s for s in result.scores if min(s.precision, s.recall) < 0.97]
+    assert not low, low
+    assert {s.category for s in result.scores} >= {
+        "commitments", "actions", "events", "sums", "quantities",
+        "participants", "places", "dates", "statuses", "components",
+    }  # fmt: skip
 
 
 def test_restated_facts_are_one_node_with_both_passages(g: Graph) -> None:
@@ -352,3 +369,27 @@ def test_names_do_not_leak_across_clauses(g: Graph) -> None:
     places = {str(o).rsplit("/", 1)[-1] for o in g.objects(egypt, EMK.location)}
     assert "margaritis-schinas" in involved and "ylva-johansson" not in involved
     assert places == {"egypt"}
+
+
+@pytest.mark.parametrize(
+    ("plan", "route", "countries"),
+    [
+        ("eu-action-plan-central-mediterranean", "central-mediterranean", {"libya", "tunisia"}),
+        ("eu-action-plan-eastern-mediterranean", "eastern-mediterranean", {"turkiye", "cyprus"}),
+        (
+            "eu-action-plan-atlantic-western-mediterranean",
+            "atlantic-western-mediterranean",
+            {"morocco", "spain"},
+        ),
+    ],
+)
+def test_the_mediterranean_routes_are_regions_with_their_countries(
+    g: Graph, plan: str, route: str, countries: set[str]
+) -> None:
+    region = URIRef(ID + f"region/{route}")
+    members = {str(c).rsplit("/", 1)[-1] for c in g.subjects(EMK.memberOf, region)}
+    assert countries <= members
+    policy = URIRef(ID + f"policy/{plan}")
+    assert (policy, DCT.spatial, region) in g
+    # the Action Plan's own bullet is located on its route
+    assert any((a, EMK.location, region) in g for a in g.subjects(EMK.refersTo, policy))
