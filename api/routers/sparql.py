@@ -181,8 +181,27 @@ async def answer_query(
 
 
 def endpoint_url(request: Request) -> str:
-    """This endpoint's URL as the client reached it: the base of a query's relative IRIs."""
-    return str(request.url.replace(query="", fragment=""))
+    """This endpoint's URL as the client reached it: the base of a query's relative IRIs.
+
+    Remembered for what it is made of (scheme, Host, server, root path, path): clients reach
+    the endpoint by a few URLs, and building one costs more than finding it."""
+    scope = request.scope
+    key = (
+        scope.get("scheme"),
+        request.headers.get("host"),
+        tuple(scope.get("server") or ()),
+        scope.get("root_path", ""),
+        scope.get("path"),
+    )
+    url = _ENDPOINT_URLS.get(key)
+    if url is None:
+        if len(_ENDPOINT_URLS) >= 256:
+            _ENDPOINT_URLS.clear()
+        url = _ENDPOINT_URLS[key] = str(request.url.replace(query="", fragment=""))
+    return url
+
+
+_ENDPOINT_URLS: dict[tuple[object, ...], str] = {}
 
 
 def editor_page(endpoint: str) -> str:
