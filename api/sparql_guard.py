@@ -308,25 +308,38 @@ class DatasetClause:
 
 
 def dataset_clause(sparql: str) -> DatasetClause | None:
-    """The FROM / FROM NAMED clauses of a query (IRIs resolved), or None when it has none."""
+    """The FROM / FROM NAMED clauses of a query (IRIs resolved), or None when it has none.
+
+    They stand between the query form and the WHERE group's brace: tokens are read up to that
+    brace only (past a CONSTRUCT template), not through the whole query."""
     stream = tokens(sparql)
     prologue = _read_prologue(stream)
-    rest = [prologue.first, *stream] if prologue.first is not None else []
+    rest: list[Token] = [] if prologue.first is None else [prologue.first]
+
+    def have(index: int) -> bool:
+        while len(rest) <= index:
+            token = next(stream, None)
+            if token is None:
+                return False
+            rest.append(token)
+        return True
+
     defaults: list[str] = []
     named: list[str] = []
     cuts: list[tuple[int, int]] = []
     index = 0
-    while index < len(rest):
+    while have(index):
         token = rest[index]
-        if token is None:
-            break
         if token.text == "{":
-            if index != 1 or rest[0] is None or rest[0].text.upper() != "CONSTRUCT":
+            if index != 1 or rest[0].text.upper() != "CONSTRUCT":
                 break
-            index = _matching_brace(rest, index) + 1  # a CONSTRUCT template comes first
+            rest.extend(stream)  # a CONSTRUCT template comes first: find its closing brace
+            index = _matching_brace(rest, index) + 1
             continue
         if token.kind == "word" and token.text.upper() == "FROM":
-            is_named = index + 1 < len(rest) and rest[index + 1].text.upper() == "NAMED"
+            is_named = have(index + 1) and rest[index + 1].text.upper() == "NAMED"
+            if not have(index + (2 if is_named else 1)):
+                return None  # FROM at the end: the store's parser says what is wrong
             graph = rest[index + 2] if is_named else rest[index + 1]
             if graph.kind == "iri":
                 iri = _resolve(prologue.base, _unescape(graph.text[1:-1]))

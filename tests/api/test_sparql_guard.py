@@ -11,6 +11,7 @@ from api.errors import ApiError
 from api.sparql_guard import (
     _read_prologue,
     bind_values,
+    dataset_clause,
     first_token,
     inspect_query,
     query_form,
@@ -225,3 +226,33 @@ def test_a_long_prologue_is_read_in_one_expression() -> None:
     assert inspect_query(prologue + "  # c\n ASK {}", max_bytes=1 << 20).form == "ask"
     with pytest.raises(ApiError):
         inspect_query(prologue + "DROP ALL", max_bytes=1 << 20)
+
+
+DATASETS = [
+    ("SELECT * WHERE { ?s ?p ?o }", None),
+    ("SELECT * FROM <http://g/a> WHERE { ?s ?p ?o }", ("SELECT *  WHERE { ?s ?p ?o }", ("http://g/a",), ())),
+    (
+        "PREFIX g: <http://g/> SELECT * FROM g:a FROM NAMED g:b { GRAPH ?x { ?s ?p ?o } }",
+        ("PREFIX g: <http://g/> SELECT *   { GRAPH ?x { ?s ?p ?o } }", ("http://g/a",), ("http://g/b",)),
+    ),
+    (
+        "CONSTRUCT { ?s <http://p> ?o } FROM <http://g/a> WHERE { ?s ?q ?o }",
+        ("CONSTRUCT { ?s <http://p> ?o }  WHERE { ?s ?q ?o }", ("http://g/a",), ()),
+    ),
+    # FROM inside the WHERE group is a graph pattern's business, not the dataset's
+    ("SELECT * WHERE { ?s <http://ex/from> ?o } # FROM <http://g/a>", None),
+    ("SELECT ?from WHERE { ?from ?p ?o }", None),
+    ("SELECT * FROM", None),  # incomplete: the store's parser reports it
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("query", "expected"), DATASETS)
+def test_dataset_clause_reads_from_up_to_the_where_group(
+    query: str, expected: tuple[str, tuple[str, ...], tuple[str, ...]] | None
+) -> None:
+    clause = dataset_clause(query)
+    if expected is None:
+        assert clause is None
+    else:
+        assert clause is not None
+        assert (clause.query, clause.default_graphs, clause.named_graphs) == expected
