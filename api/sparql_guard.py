@@ -311,7 +311,10 @@ def dataset_clause(sparql: str) -> DatasetClause | None:
     """The FROM / FROM NAMED clauses of a query (IRIs resolved), or None when it has none.
 
     They stand between the query form and the WHERE group's brace: tokens are read up to that
-    brace only (past a CONSTRUCT template), not through the whole query."""
+    brace only (past a CONSTRUCT template), not through the whole query, and the prologue's
+    declarations are read one by one only when a FROM is there to resolve."""
+    if not _has_from(sparql):
+        return None
     stream = tokens(sparql)
     prologue = _read_prologue(stream)
     rest: list[Token] = [] if prologue.first is None else [prologue.first]
@@ -359,6 +362,36 @@ def dataset_clause(sparql: str) -> DatasetClause | None:
     for start, end in reversed(cuts):
         text = text[:start] + text[end:]
     return DatasetClause(text, tuple(defaults), tuple(named))
+
+
+def _has_from(sparql: str) -> bool:
+    """Whether a FROM stands before the WHERE group (True too when the prologue is not the
+    plain kind the one-expression reading takes, so that the full reading decides)."""
+    stream = tokens(sparql, _prologue_end(sparql))
+    first = next(stream, None)
+    if first is None:
+        return False
+    if first.kind == "word" and first.text.upper() in ("BASE", "PREFIX", "FROM"):
+        return True
+    depth = 0
+    template = first.kind == "word" and first.text.upper() == "CONSTRUCT"
+    for index, token in enumerate(stream, start=1):
+        if token.text == "{":
+            if not (template and index == 1) and depth == 0:
+                return False
+            depth += 1
+        elif token.text == "}" and depth:
+            depth -= 1
+            if depth == 0:
+                template = False  # the template is done: the next brace is the WHERE group's
+        elif depth == 0 and token.kind == "word" and token.text.upper() == "FROM":
+            return True
+    return False
+
+
+def _prologue_end(text: str) -> int:
+    match = _DECLARATIONS.match(text)
+    return match.end() if match else 0
 
 
 def with_base(sparql: str, base: str) -> str:

@@ -46,8 +46,9 @@ from api.query_process import HEADER, READY, Job, Reply, answer
 
 log = logging.getLogger("emkg.workers")
 
-#: a job that ran at least this long teaches the pool the cost of its shape
-SLOW_SECONDS = 0.05
+#: a job that ran at least this long teaches the pool the cost of its shape (well above what a
+#: quick query takes on a busy machine: below it, the pool computes no shapes at all)
+SLOW_SECONDS = 0.25
 MAX_SHAPES = 4096
 _SHAPE = re.compile(r"\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'|\b\d+(?:\.\d*)?(?:[eE][+-]?\d+)?")
 
