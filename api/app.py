@@ -70,10 +70,12 @@ def default_graph_loader(settings: Settings) -> GraphLoader:
 async def _warm_up(store: QueryStore) -> None:
     """Run every canned query on its examples once, so their first answers come from the cache."""
     from api.catalogue import default_catalogue
+    from api.stores.cache import CachedStore
 
+    run = store.prefetch if isinstance(store, CachedStore) else store.select
     for query in default_catalogue().values():
         try:
-            await store.select(query.sparql, query.bind(query.example))
+            await run(query.sparql, query.bind(query.example))
         except Exception as error:  # a slow or failing example must not stop the server
             log.warning("warm-up of %s failed: %s", query.name, error)
 
@@ -155,13 +157,19 @@ def create_app(
         # node_modules instead (api.routers.pages), and there is no /redoc
         docs_url=None,
         redoc_url=None,
+        # no OpenTelemetry here: FastAPI's own hooks would look for providers on every request
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings
     app.state.store = None
     app.state.reload_lock = asyncio.Lock()
     install_error_handlers(app)
-    # innermost first: the URL limit and HEAD see the request before any route; answers are
-    # compressed, then get CORS headers (errors too), and every request is logged
+    from api.lean_sparql import LeanSparql  # imports the /sparql router, which imports this
+
+    # innermost first: queries to /sparql on their short path; the URL limit and HEAD see the
+    # request before any route; answers are compressed, then get CORS headers (errors too), and
+    # every request is logged
+    app.add_middleware(LeanSparql)
     app.add_middleware(UrlTooLong, limit=settings.max_url_bytes)
     app.add_middleware(HeadAsGet)
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM_BYTES)

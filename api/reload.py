@@ -24,9 +24,6 @@ from api.errors import ApiError
 from api.settings import Settings
 from api.stores.cache import CachedStore
 from api.stores.embedded import EmbeddedStore
-from graph.build import BuildError, build, check_built
-from graph.curation import QuoteNotFoundError
-from graph.letter import LetterFormatError
 
 log = logging.getLogger("emkg.reload")
 
@@ -40,6 +37,11 @@ def _promote(staging: Path, graph_dir: Path) -> None:
 
 
 async def reload_graph(app: FastAPI) -> dict[str, Any]:
+    # the builder (and pyshacl with it) is loaded when a reload asks for it, not by every server
+    from graph.build import BuildError, build, check_built
+    from graph.curation import QuoteNotFoundError
+    from graph.letter import LetterFormatError
+
     settings: Settings = app.state.settings
     if settings.endpoint:
         raise ApiError(409, "reload applies to the embedded store; publish to the external one")

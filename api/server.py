@@ -2,8 +2,8 @@
 
 `--workers N` starts N uvicorn processes behind one port. They share nothing but the files:
 each opens the graph folder and the on-disk query store (built once, under `EMKG_STORE_DIR`,
-by default `<graph folder>/.store`), keeps its own pool of query processes (`EMKG_POOL_SIZE`)
-and its own answer cache. Options reach the processes as `EMKG_` environment variables, the same
+by default `<graph folder>/.store`), keeps its own pool of query processes (`EMKG_POOL_SIZE`,
+by default the cores shared out among the processes) and its own answer cache. Options reach the processes as `EMKG_` environment variables, the same
 ones the settings read.
 """
 
@@ -36,6 +36,7 @@ def serve(
     get_settings.cache_clear()
     settings = get_settings()
     processes = max(1, workers or 1)
+    os.environ["WEB_CONCURRENCY"] = str(processes)  # each process's share of the cores
     if processes > 1 and not settings.endpoint:
         if settings.auto_build:
             from graph.build import ensure_built

@@ -6,6 +6,7 @@ so tests and the command line can run apps with settings of their own.
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
@@ -55,7 +56,28 @@ class Settings(BaseSettings):
     cache_bytes: int = Field(
         default=16 * 1024 * 1024, ge=0, description="answers kept per server process, in bytes"
     )
-    pool_size: int = Field(default=2, ge=1, le=64, description="query worker processes")
+    pool_size: int | None = Field(
+        default=None,
+        ge=1,
+        le=64,
+        description="query processes per server process; by default the cores shared out "
+        "among the server processes (WEB_CONCURRENCY, as uvicorn reads it), at least one",
+    )
+    spare_processes: int | None = Field(
+        default=None,
+        ge=0,
+        le=64,
+        description="extra query processes started while every process has been running a "
+        "query for `spare_after` seconds, so quick queries need not wait; by default as many "
+        "as `pool_size`",
+    )
+    spare_after: float = Field(default=0.5, gt=0, description="seconds; see spare_processes")
+    memory_store_bytes: int = Field(
+        default=16 * 1024 * 1024,
+        ge=0,
+        description="a graph whose N-Triples file is at most this large is held in memory by "
+        "each query process; a larger one is read from an on-disk store",
+    )
     endpoint: str | None = Field(
         default=None,
         description="an external SPARQL 1.1 query endpoint instead of the embedded store",
@@ -66,6 +88,17 @@ class Settings(BaseSettings):
     )
     service_allowlist: Annotated[tuple[str, ...], NoDecode] = ()
     admin_token: SecretStr | None = None
+
+    def workers_per_server(self) -> int:
+        """Query processes per server process: `pool_size`, else the cores shared out among
+        the server processes, so that all of them together have one query process per core."""
+        if self.pool_size:
+            return self.pool_size
+        try:
+            servers = max(1, int(os.environ.get("WEB_CONCURRENCY", "1")))
+        except ValueError:
+            servers = 1
+        return max(1, (os.cpu_count() or 2) // servers)
 
     @field_validator("service_allowlist", mode="before")
     @classmethod

@@ -77,9 +77,9 @@ class QueryPlan:
     services: frozenset[str] = frozenset()
 
 
-def tokens(text: str) -> Iterator[Token]:
-    """The significant tokens of a SPARQL text: whitespace and comments dropped."""
-    for match in _TOKEN.finditer(text):
+def tokens(text: str, start: int = 0) -> Iterator[Token]:
+    """The significant tokens of a SPARQL text (from `start`): whitespace and comments dropped."""
+    for match in _TOKEN.finditer(text, start):
         kind = match.lastgroup or "punct"
         if kind not in ("ws", "comment"):
             yield Token(kind, match.group(), match.start(), match.end())
@@ -116,6 +116,29 @@ def _resolve(base: str | None, iri: str) -> str:
     return urljoin(base, iri) if base else iri
 
 
+# The prologue's well-formed BASE and PREFIX declarations in one regular expression, token for
+# token as `_read_prologue` reads them (the same token patterns; a keyword is a whole word that
+# the tokenizer would not read as a prefixed name). Possessive, so it never backtracks far.
+_SKIP = r"(?:\s++|\#[^\r\n]*+)*+"
+_KEYWORD_END = r"(?![\w.\-]*:)(?!\w)"
+_IRI = r"<[^<>\"{}|^`\\\x00-\x20]*+>"
+_PNAME = r"(?:[^\W\d_][\w.\-]*+)?:(?:[\w\-:%\\]|\.(?=[\w\-:%\\]))*+"
+_DECLARATIONS = re.compile(
+    rf"(?:{_SKIP}(?:[Bb][Aa][Ss][Ee]{_KEYWORD_END}{_SKIP}{_IRI}"
+    rf"|[Pp][Rr][Ee][Ff][Ii][Xx]{_KEYWORD_END}{_SKIP}{_PNAME}{_SKIP}{_IRI}))*"
+)
+
+
+def first_token(text: str) -> Token | None:
+    """The first token after the prologue: `_read_prologue(tokens(text)).first`, without
+    stepping through every declaration in Python when they are well formed."""
+    match = _DECLARATIONS.match(text)
+    first = next(tokens(text, match.end() if match else 0), None)
+    if first is not None and first.kind == "word" and first.text.upper() in ("BASE", "PREFIX"):
+        return _read_prologue(tokens(text)).first  # a declaration the expression did not take
+    return first
+
+
 def undeclared_prefixes(text: str) -> list[str]:
     """The prefixes of the query's prefixed names that its prologue does not declare."""
     stream = tokens(text)
@@ -132,14 +155,16 @@ def undeclared_prefixes(text: str) -> list[str]:
 
 def query_form(text: str) -> QueryForm | None:
     """SELECT/CONSTRUCT/DESCRIBE/ASK from the first keyword after the prologue, or None."""
-    first = _read_prologue(tokens(text)).first
+    return _form_of(first_token(text))
+
+
+def _form_of(first: Token | None) -> QueryForm | None:
     if first is None or first.kind != "word":
         return None
     return QUERY_FORMS.get(first.text.upper())
 
 
-def _is_update(text: str) -> bool:
-    first = _read_prologue(tokens(text)).first
+def _is_update(first: Token | None) -> bool:
     return first is not None and first.kind == "word" and first.text.upper() in UPDATE_KEYWORDS
 
 
@@ -226,7 +251,8 @@ def _inspect(sparql: str, allowlist: tuple[str, ...]) -> QueryPlan:
     texts = [sparql]
     if "\\u" in sparql or "\\U" in sparql:
         texts.append(_unescape(sparql))
-    if any(_is_update(text) for text in texts):
+    firsts = [first_token(text) for text in texts]
+    if any(_is_update(first) for first in firsts):
         raise forbidden(
             "SPARQL Update is not allowed: this endpoint is read-only",
             "INSERT, DELETE, LOAD, CLEAR, DROP, CREATE, ADD, MOVE, COPY and WITH are refused",
@@ -234,7 +260,7 @@ def _inspect(sparql: str, allowlist: tuple[str, ...]) -> QueryPlan:
     services: frozenset[str] = frozenset()
     for text in texts:
         services |= _check_services(text, allowlist)
-    form = next((found for text in texts if (found := query_form(text))), None)
+    form = next((found for first in firsts if (found := _form_of(first))), None)
     return QueryPlan(form, services)
 
 
@@ -282,25 +308,41 @@ class DatasetClause:
 
 
 def dataset_clause(sparql: str) -> DatasetClause | None:
-    """The FROM / FROM NAMED clauses of a query (IRIs resolved), or None when it has none."""
+    """The FROM / FROM NAMED clauses of a query (IRIs resolved), or None when it has none.
+
+    They stand between the query form and the WHERE group's brace: tokens are read up to that
+    brace only (past a CONSTRUCT template), not through the whole query, and the prologue's
+    declarations are read one by one only when a FROM is there to resolve."""
+    if not _has_from(sparql):
+        return None
     stream = tokens(sparql)
     prologue = _read_prologue(stream)
-    rest = [prologue.first, *stream] if prologue.first is not None else []
+    rest: list[Token] = [] if prologue.first is None else [prologue.first]
+
+    def have(index: int) -> bool:
+        while len(rest) <= index:
+            token = next(stream, None)
+            if token is None:
+                return False
+            rest.append(token)
+        return True
+
     defaults: list[str] = []
     named: list[str] = []
     cuts: list[tuple[int, int]] = []
     index = 0
-    while index < len(rest):
+    while have(index):
         token = rest[index]
-        if token is None:
-            break
         if token.text == "{":
-            if index != 1 or rest[0] is None or rest[0].text.upper() != "CONSTRUCT":
+            if index != 1 or rest[0].text.upper() != "CONSTRUCT":
                 break
-            index = _matching_brace(rest, index) + 1  # a CONSTRUCT template comes first
+            rest.extend(stream)  # a CONSTRUCT template comes first: find its closing brace
+            index = _matching_brace(rest, index) + 1
             continue
         if token.kind == "word" and token.text.upper() == "FROM":
-            is_named = index + 1 < len(rest) and rest[index + 1].text.upper() == "NAMED"
+            is_named = have(index + 1) and rest[index + 1].text.upper() == "NAMED"
+            if not have(index + (2 if is_named else 1)):
+                return None  # FROM at the end: the store's parser says what is wrong
             graph = rest[index + 2] if is_named else rest[index + 1]
             if graph.kind == "iri":
                 iri = _resolve(prologue.base, _unescape(graph.text[1:-1]))
@@ -320,6 +362,36 @@ def dataset_clause(sparql: str) -> DatasetClause | None:
     for start, end in reversed(cuts):
         text = text[:start] + text[end:]
     return DatasetClause(text, tuple(defaults), tuple(named))
+
+
+def _has_from(sparql: str) -> bool:
+    """Whether a FROM stands before the WHERE group (True too when the prologue is not the
+    plain kind the one-expression reading takes, so that the full reading decides)."""
+    stream = tokens(sparql, _prologue_end(sparql))
+    first = next(stream, None)
+    if first is None:
+        return False
+    if first.kind == "word" and first.text.upper() in ("BASE", "PREFIX", "FROM"):
+        return True
+    depth = 0
+    template = first.kind == "word" and first.text.upper() == "CONSTRUCT"
+    for index, token in enumerate(stream, start=1):
+        if token.text == "{":
+            if not (template and index == 1) and depth == 0:
+                return False
+            depth += 1
+        elif token.text == "}" and depth:
+            depth -= 1
+            if depth == 0:
+                template = False  # the template is done: the next brace is the WHERE group's
+        elif depth == 0 and token.kind == "word" and token.text.upper() == "FROM":
+            return True
+    return False
+
+
+def _prologue_end(text: str) -> int:
+    match = _DECLARATIONS.match(text)
+    return match.end() if match else 0
 
 
 def with_base(sparql: str, base: str) -> str:
@@ -377,6 +449,7 @@ __all__ = [
     "bind_table",
     "bind_values",
     "dataset_clause",
+    "first_token",
     "inspect_query",
     "query_form",
     "tokens",

@@ -1,79 +1,56 @@
-"""A warm pool of query worker processes over one read-only pyoxigraph store.
+"""A warm pool of query processes over one graph, in the server.
 
-pyoxigraph cannot interrupt a running query, so a query runs in a worker process and the time
-limit is kept by killing that process: its CPU is released at once, a replacement starts in the
-background, and the other workers keep answering meanwhile.
+pyoxigraph cannot interrupt a running query, so a query runs in a query process
+(`api.query_process`) and the time limit is kept by killing that process: its CPU is released
+at once, a replacement starts in the background, and the other processes keep answering.
 
-A worker is a plain `python -m api.workers` process (~70 ms to start, only at start-up and after
-a kill) talking over a socket pair; unlike multiprocessing's spawn or forkserver, this never
-re-imports the server's `__main__`, so any way of launching the server works. Each worker opens
-the store with `Store.read_only`, which shares the operating system's page cache. The event loop
-never blocks on a worker: it waits for the socket to become readable (`add_reader`). A worker
-serializes its answer itself (`api.stores.encoding`), so only bytes cross the socket.
+A query process is a plain `python -m api.query_process` (~70 ms to start, only at start-up and
+after a kill) talking over a socket pair; unlike multiprocessing's spawn or forkserver, this
+never re-imports the server's `__main__`, so any way of launching the server works. The event
+loop never blocks on a process: each socket is an asyncio connection whose protocol collects
+length-prefixed frames, so a job costs one write and one read callback.
 
-This module is the workers' main module too: keep its imports light.
+Jobs wait for a free process in one queue, ordered so that a slow query does not hold up quick
+ones: the pool remembers how long queries of each shape (the text with its literals and numbers
+blanked) took when they took long, and a waiting job's turn is its arrival time plus that cost.
+A new shape counts as quick; a slow query still gets its turn once the quick ones that arrived
+within its expected run time have gone.
+
+Ordering cannot help when every process is running a long query. Then, once they all have run
+for `spare_after` seconds and a job is waiting, the pool starts a spare process (up to `spares`
+of them), so that quick queries are answered beside the long ones, the operating system sharing
+the cores between them. Spares take only jobs whose shape is not known to be slow, so long
+queries cannot occupy them too; a spare idle for `spare_idle` seconds is stopped again.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import heapq
+import itertools
 import json
 import logging
 import os
 import pickle
-import signal
+import re
 import socket
 import subprocess
 import sys
-from collections.abc import Coroutine, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
-from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-import pyoxigraph as ox
-
-from api.stores.encoding import (
-    GRAPH_FORMATS,
-    RESULT_FORMATS,
-    Encoded,
-    encode_boolean,
-    encode_solutions,
-    encode_triples,
-    solution_rows,
-)
+from api.query_process import HEADER, READY, Job, Reply, answer
 
 log = logging.getLogger("emkg.workers")
 
-_READY = b"ready"
-
-
-@dataclass(frozen=True, slots=True)
-class Job:
-    """One query for a worker. `media_type` None asks for rows of Python values instead."""
-
-    sparql: str
-    media_type: str | None
-    cap: int
-    default_graphs: tuple[str | None, ...] | None = None  # None inside: the store's default graph
-    named_graphs: tuple[str, ...] | None = None
-    substitutions: tuple[tuple[str, ox.NamedNode | ox.Literal], ...] = ()
-    base_iri: str | None = None  # what relative IRIs resolve against
-
-
-@dataclass(frozen=True, slots=True)
-class Reply:
-    """A worker's answer: `status` is answer, rows, syntax (bad query), unfit or error."""
-
-    status: str
-    body: bytes = b""
-    kind: str = ""  # solutions, boolean or triples
-    rows: int | None = None
-    truncated: bool = False
-    columns: tuple[str, ...] = ()
-    values: list[dict[str, object]] = field(default_factory=list)
-    message: str = ""
+#: a job that ran at least this long teaches the pool the cost of its shape (well above what a
+#: quick query takes on a busy machine: below it, the pool computes no shapes at all)
+SLOW_SECONDS = 0.25
+MAX_SHAPES = 4096
+_SHAPE = re.compile(r"\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'|\b\d+(?:\.\d*)?(?:[eE][+-]?\d+)?")
 
 
 class PoolError(Exception):
@@ -95,176 +72,401 @@ class WorkerLostError(PoolError):
     pass
 
 
-# ---------------------------------------------------------------- the worker process
+def query_shape(sparql: str) -> str:
+    """The query with string literals and numbers blanked: queries that differ only in their
+    values share a shape, and usually a cost."""
+    return _SHAPE.sub("?", sparql)
 
 
-def serve_queries(conn: Connection, store_path: str, prefixes: Mapping[str, str]) -> None:
-    """A worker's life: open the store, then answer jobs until the pipe closes."""
-    _die_with_parent()
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the server stops its workers itself
-    try:
-        store = ox.Store.read_only(store_path)
-    except Exception as exc:
-        conn.send_bytes(pickle.dumps(f"cannot open the store at {store_path}: {exc}"))
-        return
-    conn.send_bytes(_READY)
-    while True:
-        try:
-            job = pickle.loads(conn.recv_bytes())  # noqa: S301 (our own server's pickles)
-        except (EOFError, OSError):
+# ---------------------------------------------------------------- one query process
+
+
+class _Channel(asyncio.Protocol):
+    """The server's end of a query process's socket: frames in, handed to `on_frame` (the pool)
+    as they arrive, or kept for `next_frame` until the pool takes the process on."""
+
+    def __init__(self) -> None:
+        self.transport: asyncio.WriteTransport | None = None
+        self.buffer = bytearray()
+        self.waiter: asyncio.Future[bytes] | None = None
+        self.early: list[bytes] = []  # frames that came while nobody waited (the ready frame)
+        self.closed = False
+        self.on_frame: Callable[[bytes], None] | None = None
+        self.on_lost: Callable[[Exception | None], None] | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        # uvloop's transports are not asyncio's classes, only their kind
+        self.transport = cast(asyncio.WriteTransport, transport)
+
+    def data_received(self, data: bytes) -> None:
+        if not self.buffer and len(data) >= HEADER:
+            size = int.from_bytes(data[:HEADER], "little")
+            if len(data) == HEADER + size:  # the usual case: one whole frame
+                self._deliver(data[HEADER:])
+                return
+        self.buffer += data
+        while len(self.buffer) >= HEADER:
+            size = int.from_bytes(self.buffer[:HEADER], "little")
+            if len(self.buffer) < HEADER + size:
+                return
+            frame = bytes(self.buffer[HEADER : HEADER + size])
+            del self.buffer[: HEADER + size]
+            self._deliver(frame)
+
+    def _deliver(self, frame: bytes) -> None:
+        if self.on_frame is not None:
+            self.on_frame(frame)
             return
-        reply = answer(store, job, prefixes)
-        conn.send_bytes(pickle.dumps(reply, protocol=pickle.HIGHEST_PROTOCOL))
+        waiter, self.waiter = self.waiter, None
+        if waiter is not None and not waiter.done():
+            waiter.set_result(frame)
+        else:
+            self.early.append(frame)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed = True
+        waiter, self.waiter = self.waiter, None
+        if waiter is not None and not waiter.done():
+            waiter.set_exception(WorkerLostError(f"the query process closed its socket ({exc!r})"))
+        if self.on_lost is not None:
+            self.on_lost(exc)
+
+    def send(self, payload: bytes) -> None:
+        assert self.transport is not None
+        self.transport.write(len(payload).to_bytes(HEADER, "little") + payload)
+
+    def next_frame(self) -> asyncio.Future[bytes]:
+        """A future for the next frame (already done if one came early)."""
+        future: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
+        if self.early:
+            future.set_result(self.early.pop(0))
+        elif self.closed:
+            future.set_exception(WorkerLostError("the query process has closed its socket"))
+        else:
+            self.waiter = future
+        return future
 
 
-def answer(store: ox.Store, job: Job, prefixes: Mapping[str, str]) -> Reply:
-    """Run one job against the store; never raises."""
-    try:
-        default_graph: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] | None = None
-        if job.default_graphs is not None:
-            default_graph = [
-                ox.DefaultGraph() if iri is None else ox.NamedNode(iri)
-                for iri in job.default_graphs
-            ]
-        named_graphs: list[ox.NamedNode | ox.BlankNode] | None = None
-        if job.named_graphs is not None:
-            named_graphs = [ox.NamedNode(iri) for iri in job.named_graphs]
-        result = store.query(
-            job.sparql,
-            default_graph=default_graph,
-            named_graphs=named_graphs,
-            substitutions={ox.Variable(name): term for name, term in job.substitutions} or None,
-            base_iri=job.base_iri,
-        )
-        if job.media_type is None:
-            if not isinstance(result, ox.QuerySolutions):
-                return Reply("unfit", message="only a SELECT query gives rows")
-            columns, values, truncated = solution_rows(result, job.cap)
-            return Reply(
-                "rows", rows=len(values), truncated=truncated, columns=tuple(columns), values=values
-            )
-        if isinstance(result, ox.QuerySolutions | ox.QueryBoolean):
-            if job.media_type not in RESULT_FORMATS:
-                return Reply("unfit", message=f"a SELECT or ASK answer cannot be {job.media_type}")
-            if isinstance(result, ox.QueryBoolean):
-                return _reply("boolean", encode_boolean(result, job.media_type))
-            return _reply("solutions", encode_solutions(result, job.media_type, job.cap))
-        if job.media_type not in GRAPH_FORMATS:
-            return Reply(
-                "unfit", message=f"a CONSTRUCT or DESCRIBE answer cannot be {job.media_type}"
-            )
-        return _reply("triples", encode_triples(result, job.media_type, job.cap, prefixes))
-    except SyntaxError as exc:
-        return Reply("syntax", message=str(exc))
-    except Exception as exc:
-        return Reply("error", message=f"{type(exc).__name__}: {exc}")
+@dataclass(eq=False)
+class _Task:
+    """One job in the pool: waiting in line, then running in a process."""
 
-
-def _reply(kind: str, encoded: Encoded) -> Reply:
-    return Reply(
-        "answer", body=encoded.body, kind=kind, rows=encoded.rows, truncated=encoded.truncated
-    )
-
-
-def _die_with_parent() -> None:
-    """Ask Linux to kill this worker when the server thread that started it ends."""
-    if not sys.platform.startswith("linux"):
-        return
-    with contextlib.suppress(Exception):
-        import ctypes
-
-        pr_set_pdeathsig = 1
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
-
-
-# ---------------------------------------------------------------- the pool, in the server
+    payload: bytes
+    sparql: str
+    timeout: float
+    reply: asyncio.Future[bytes]
+    worker: _Worker | None = None
+    started: float = 0.0
+    expiry: asyncio.TimerHandle | None = None
 
 
 @dataclass(eq=False)
 class _Worker:
     process: subprocess.Popen[bytes]
-    conn: Connection
+    channel: _Channel
+    triples: int = 0
+    spare: bool = False
+    current: _Task | None = None
+    busy_since: float | None = None  # the loop's time its current job started
+    idle_since: float = 0.0
+    stopping: asyncio.Task[None] | None = None
 
     @property
     def pid(self) -> int:
         return self.process.pid
 
+    def close(self) -> None:
+        if self.channel.transport is not None:
+            self.channel.transport.close()
+        with contextlib.suppress(ProcessLookupError):
+            self.process.kill()
+
+
+@dataclass(order=True)
+class _Waiting:
+    turn: float
+    number: int
+    task: _Task = field(compare=False)
+    quick: bool = field(default=True, compare=False)  # not a shape known to be slow
+
+
+# ---------------------------------------------------------------- the pool
+
 
 class WorkerPool:
-    """`size` warm workers over the store at `store_path`; `run` gives each job a time limit."""
+    """`size` warm query processes over a graph; `run` gives each job a time limit.
+
+    `source` is where the processes find the graph: an on-disk store's folder (a path, or
+    `{"store": path}`) or `{"files": [N-Triples paths]}` to load into memory.
+
+    The queue is worked from the processes' own callbacks: when a reply arrives, the next job
+    in line is written to that process before anything else runs, so a process is not left
+    idle while the server's event loop attends to other requests.
+    """
 
     def __init__(
         self,
-        store_path: Path,
+        source: Path | Mapping[str, Any],
         size: int,
         prefixes: Mapping[str, str] | None = None,
         *,
         start_timeout: float = 60.0,
+        spares: int = 0,
+        spare_after: float = 0.5,
+        spare_idle: float = 10.0,
     ) -> None:
-        self.store_path = store_path
+        self.source: dict[str, Any] = (
+            {"store": str(source)} if isinstance(source, Path) else dict(source)
+        )
         self.size = size
+        self.spares = spares
+        self.spare_after = spare_after
+        self.spare_idle = spare_idle
+        self._starting_spares = 0
+        self._spare_check: asyncio.TimerHandle | None = None
         self.prefixes = dict(prefixes or {})
         self.start_timeout = start_timeout
-        self._idle: asyncio.Queue[_Worker] = asyncio.Queue()
+        self.triples = 0  # as the first process counted them
+        self._idle: list[_Worker] = []
         self._workers: set[_Worker] = set()
+        self._waiting: list[_Waiting] = []
+        self._numbers = itertools.count()
+        self._costs: dict[str, float] = {}  # query shape -> seconds, for shapes seen to be slow
         self._background: set[asyncio.Task[None]] = set()
         self._closed = False
 
     @property
     def pids(self) -> list[int]:
-        """The process ids of the live workers (for tests and diagnostics)."""
+        """The process ids of the live query processes (for tests and diagnostics)."""
         return sorted(worker.pid for worker in self._workers)
 
     async def start(self) -> None:
         await asyncio.gather(*(self._add_worker() for _ in range(self.size)))
 
     async def run(self, job: Job, timeout: float) -> Reply:
-        """The worker's reply; raises QueryTimeoutError, PoolBusyError or WorkerLostError."""
+        """The process's reply; raises QueryTimeoutError, PoolBusyError or WorkerLostError.
+
+        Waiting for a free process and running the query each have `timeout` seconds.
+        """
         if self._closed:
             raise WorkerLostError("the query pool is shut down")
+        loop = asyncio.get_running_loop()
+        payload = pickle.dumps(tuple(job), protocol=pickle.HIGHEST_PROTOCOL)
+        task = _Task(payload, job.sparql, timeout, loop.create_future())
+        if self._idle:
+            self._dispatch(self._idle.pop(), task)
+        else:
+            cost = self._costs.get(query_shape(job.sparql), 0.0) if self._costs else 0.0
+            waiting = _Waiting(loop.time() + cost, next(self._numbers), task, not cost)
+            heapq.heappush(self._waiting, waiting)
+            task.expiry = loop.call_later(timeout, self._waited_too_long, task)
+            if self.spares:
+                self._plan_spare_check()
         try:
-            worker = await asyncio.wait_for(self._idle.get(), timeout)
-        except TimeoutError:
-            raise PoolBusyError(
-                f"all {self.size} query workers stayed busy for {timeout:g} s"
-            ) from None
-        reusable = False
+            frame = await task.reply
+        except QueryTimeoutError:
+            if task.worker is not None and task.worker.stopping is not None:
+                await asyncio.shield(task.worker.stopping)  # gone before the caller hears it
+            raise
+        except asyncio.CancelledError:
+            self._abandon(task)
+            raise
         try:
-            worker.conn.send_bytes(pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL))
-            reply = pickle.loads(await _receive(worker.conn, timeout))  # noqa: S301 (our worker's)
-            reusable = True
-            assert isinstance(reply, Reply)
-            return reply
-        except TimeoutError:
-            await self._retire(worker)
-            log.warning("query worker %s killed after %g s", worker.pid, timeout)
-            raise QueryTimeoutError(timeout, worker.pid) from None
-        except (EOFError, OSError) as exc:
-            await self._retire(worker)
-            raise WorkerLostError(f"the query worker stopped unexpectedly ({exc!r})") from exc
-        finally:
-            if reusable:
-                self._idle.put_nowait(worker)
-            elif worker in self._workers:  # cancelled while the worker was busy
-                self._background_task(self._retire(worker))
+            return Reply(*pickle.loads(frame))  # noqa: S301 (our process's)
+        except (pickle.UnpicklingError, EOFError, TypeError) as exc:
+            raise WorkerLostError(f"the query process answered garbage ({exc!r})") from exc
 
     async def close(self) -> None:
         self._closed = True
+        if self._spare_check is not None:
+            self._spare_check.cancel()
         for task in list(self._background):
             task.cancel()
-        workers, self._workers = list(self._workers), set()
+        for waiting in self._waiting:
+            _fail(waiting.task, WorkerLostError("the query pool is shut down"))
+        workers, self._workers, self._idle = list(self._workers), set(), []
         for worker in workers:
-            worker.conn.close()
-            worker.process.kill()
+            if worker.current is not None:
+                _fail(worker.current, WorkerLostError("the query pool is shut down"))
+            worker.close()
         await asyncio.gather(*(asyncio.to_thread(w.process.wait, 10) for w in workers))
 
-    async def _add_worker(self) -> None:
+    # ------------------------------------------------------------------ the queue
+
+    def _dispatch(self, worker: _Worker, task: _Task) -> None:
+        loop = asyncio.get_running_loop()
+        if task.expiry is not None:
+            task.expiry.cancel()
+        task.worker = worker
+        task.started = worker.busy_since = loop.time()
+        task.expiry = loop.call_later(task.timeout, self._ran_too_long, task)
+        worker.current = task
+        try:
+            worker.channel.send(task.payload)
+        except Exception as exc:  # a process whose socket has just closed
+            self._on_lost(worker, exc)
+
+    def _on_frame(self, worker: _Worker, frame: bytes) -> None:
+        """A reply: to its job, and the process straight on to the next job in line."""
+        task, worker.current, worker.busy_since = worker.current, None, None
+        if task is None:
+            return
+        if task.expiry is not None:
+            task.expiry.cancel()
+        if not task.reply.done():
+            task.reply.set_result(frame)
+        self._learn(task.sparql, asyncio.get_running_loop().time() - task.started)
+        self._release(worker)
+
+    def _release(self, worker: _Worker) -> None:
+        """A free process: to the first job in line still waiting (a spare: the first that is
+        not of a shape known to be slow), or idle."""
+        if worker not in self._workers:
+            return
+        task = self._next_quick() if worker.spare else self._next()
+        if task is not None:
+            self._dispatch(worker, task)
+            return
+        self._idle.append(worker)
+        if worker.spare:
+            loop = asyncio.get_running_loop()
+            worker.idle_since = loop.time()
+            loop.call_later(self.spare_idle, self._stop_idle_spare, worker, worker.idle_since)
+
+    def _next(self) -> _Task | None:
+        while self._waiting:
+            waiting = heapq.heappop(self._waiting)
+            if not waiting.task.reply.done():
+                return waiting.task
+        return None
+
+    def _next_quick(self) -> _Task | None:
+        """Spares keep to quick jobs, so slow ones cannot take every process."""
+        self._waiting = [w for w in self._waiting if not w.task.reply.done()]
+        quick = [w for w in self._waiting if w.quick]
+        if not quick:
+            heapq.heapify(self._waiting)
+            return None
+        first = min(quick)
+        self._waiting.remove(first)
+        heapq.heapify(self._waiting)
+        return first.task
+
+    def _waited_too_long(self, task: _Task) -> None:
+        if task.worker is None:
+            _fail(
+                task,
+                PoolBusyError(
+                    f"all {self.size} query processes stayed busy for {task.timeout:g} s"
+                ),
+            )
+
+    def _ran_too_long(self, task: _Task) -> None:
+        worker = task.worker
+        if worker is None or worker.current is not task:
+            return
+        log.warning("query process %s killed after %g s", worker.pid, task.timeout)
+        self._kill(worker)
+        _fail(task, QueryTimeoutError(task.timeout, worker.pid))
+
+    def _abandon(self, task: _Task) -> None:
+        """The caller went away: a waiting job leaves the line (its future is cancelled), a
+        running one has its process stopped and replaced."""
+        if task.expiry is not None:
+            task.expiry.cancel()
+        worker = task.worker
+        if worker is not None and worker.current is task:
+            self._kill(worker)
+
+    def _on_lost(self, worker: _Worker, exc: Exception | None) -> None:
+        task = worker.current
+        if task is not None:
+            _fail(task, WorkerLostError(f"the query process stopped unexpectedly ({exc!r})"))
+        if worker in self._workers:
+            self._kill(worker)
+
+    def _kill(self, worker: _Worker) -> None:
+        """Stop a process now (it is waited for in the background) and start its replacement."""
+        if worker not in self._workers:
+            return
+        self._workers.discard(worker)
+        with contextlib.suppress(ValueError):
+            self._idle.remove(worker)
+        worker.current = worker.busy_since = None
+        worker.stopping = asyncio.get_running_loop().create_task(self._stop(worker))
+        self._background.add(worker.stopping)
+        worker.stopping.add_done_callback(self._background.discard)
+        if not worker.spare and not self._closed:
+            self._background_task(self._replace())
+
+    def _learn(self, sparql: str, seconds: float) -> None:
+        """Remember the cost of a slow query's shape; forget it when it has become quick."""
+        if seconds < SLOW_SECONDS and not self._costs:
+            return
+        shape = query_shape(sparql)
+        known = self._costs.pop(shape, None)
+        cost = seconds if known is None else (known + seconds) / 2
+        if cost >= SLOW_SECONDS:
+            self._costs[shape] = cost  # the most recently seen last
+            if len(self._costs) > MAX_SHAPES:
+                del self._costs[next(iter(self._costs))]
+
+    # ------------------------------------------------------------------ spares
+
+    def _plan_spare_check(self) -> None:
+        """Look again when the busiest-for-least-long process will have run `spare_after`."""
+        if self._spare_check is not None or self._closed:
+            return
+        started = [w.busy_since for w in self._workers if w.busy_since is not None]
+        if not started:
+            return
+        loop = asyncio.get_running_loop()
+        delay = max(0.0, max(started) + self.spare_after - loop.time())
+        self._spare_check = loop.call_later(delay, self._check_spares)
+
+    def _check_spares(self) -> None:
+        self._spare_check = None
+        if self._closed or not any(w.quick and not w.task.reply.done() for w in self._waiting):
+            return
+        now = asyncio.get_running_loop().time()
+        spares = sum(worker.spare for worker in self._workers) + self._starting_spares
+        if self._idle or spares >= self.spares:
+            return
+        if all(
+            w.busy_since is not None and now - w.busy_since >= self.spare_after
+            for w in self._workers
+        ):
+            self._starting_spares += 1
+            self._background_task(self._add_spare())
+        self._plan_spare_check()
+
+    async def _add_spare(self) -> None:
+        try:
+            await self._add_worker(spare=True)
+        except Exception:
+            log.exception("could not start a spare query process")
+        finally:
+            self._starting_spares -= 1
+
+    def _stop_idle_spare(self, worker: _Worker, idle_from: float) -> None:
+        if worker in self._idle and worker.idle_since == idle_from and not self._closed:
+            self._idle.remove(worker)
+            self._workers.discard(worker)
+            self._background_task(self._stop(worker))
+
+    # ------------------------------------------------------------------ processes
+
+    async def _add_worker(self, *, spare: bool = False) -> None:
         worker = await self._launch()
+        worker.spare = spare
         if self._closed:
             await self._stop(worker)
             return
         self._workers.add(worker)
-        self._idle.put_nowait(worker)
+        self.triples = self.triples or worker.triples
+        worker.channel.on_frame = lambda frame: self._on_frame(worker, frame)
+        worker.channel.on_lost = lambda exc: self._on_lost(worker, exc)
+        self._release(worker)
 
     async def _launch(self) -> _Worker:
         ours, theirs = socket.socketpair()
@@ -274,46 +476,46 @@ class WorkerPool:
             **os.environ,
             "PYTHONPATH": os.pathsep.join(filter(None, [package_root, path])),
         }
-        # started on the event loop's thread: the worker's death signal follows that thread
+        config = json.dumps({"source": self.source, "prefixes": self.prefixes})
+        # started on the event loop's thread: the process's death signal follows that thread
         process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "api.workers",
-                str(theirs.fileno()),
-                str(self.store_path),
-                json.dumps(self.prefixes),
-            ],
+            [sys.executable, "-m", "api.query_process", str(theirs.fileno()), config],
             pass_fds=(theirs.fileno(),),
             stdin=subprocess.DEVNULL,
             env=environment,
         )
         theirs.close()
-        worker = _Worker(process, Connection(ours.detach()))
+        channel = _Channel()
+        loop = asyncio.get_running_loop()
         try:
-            message = await _receive(worker.conn, self.start_timeout)
+            await loop.create_unix_connection(lambda: channel, sock=ours)
+        except BaseException:
+            ours.close()
+            process.kill()
+            await asyncio.to_thread(process.wait, 10)
+            raise
+        worker = _Worker(process, channel)
+        try:
+            ready = channel.next_frame()
+            expiry = loop.call_later(self.start_timeout, _expire, ready)
+            try:
+                message = pickle.loads(await ready)  # noqa: S301 (our process's)
+            finally:
+                expiry.cancel()
         except BaseException:
             await self._stop(worker)
             raise
-        if message != _READY:
+        if not (isinstance(message, tuple) and message and message[0] == READY):
             await self._stop(worker)
-            reason = pickle.loads(message)  # noqa: S301 (our worker's)
-            raise RuntimeError(f"a query worker failed to start: {reason}")
+            reason = message[1] if isinstance(message, tuple) and len(message) > 1 else message
+            raise RuntimeError(f"a query process failed to start: {reason}")
+        worker.triples = int(message[1])
         return worker
 
     @staticmethod
     async def _stop(worker: _Worker) -> None:
-        worker.process.kill()
-        worker.conn.close()
+        worker.close()
         await asyncio.to_thread(worker.process.wait, 10)
-
-    async def _retire(self, worker: _Worker) -> None:
-        """Kill a worker, wait until it is gone, and start its replacement."""
-        if worker not in self._workers:
-            return
-        self._workers.discard(worker)
-        self._background_task(self._replace())
-        await self._stop(worker)
 
     async def _replace(self) -> None:
         delay = 0.5
@@ -322,7 +524,7 @@ class WorkerPool:
                 await self._add_worker()
                 return
             except Exception:
-                log.exception("could not start a replacement query worker; retrying")
+                log.exception("could not start a replacement query process; retrying")
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 30.0)
 
@@ -332,33 +534,16 @@ class WorkerPool:
         task.add_done_callback(self._background.discard)
 
 
-async def _receive(conn: Connection, timeout: float) -> bytes:
-    """The next message on the pipe, waited for without blocking the event loop."""
-    loop = asyncio.get_running_loop()
-    readable: asyncio.Future[None] = loop.create_future()
-    fd = conn.fileno()
-    loop.add_reader(fd, _wake, readable)
-    # a timer on the future itself: cheaper per query than asyncio.wait_for's wrapping
-    expiry = loop.call_later(timeout, _expire, readable)
-    try:
-        await readable
-    finally:
-        expiry.cancel()
-        loop.remove_reader(fd)
-    # uvloop leaves a watched descriptor non-blocking; a reply larger than the pipe's buffer
-    # then arrives in pieces and recv_bytes would fail with EAGAIN mid-message.
-    os.set_blocking(fd, True)
-    return conn.recv_bytes()
+def _fail(task: _Task, error: Exception) -> None:
+    if task.expiry is not None:
+        task.expiry.cancel()
+    if not task.reply.done():
+        task.reply.set_exception(error)
 
 
-def _expire(future: asyncio.Future[None]) -> None:
+def _expire(future: asyncio.Future[Any]) -> None:
     if not future.done():
         future.set_exception(TimeoutError())
-
-
-def _wake(future: asyncio.Future[None]) -> None:
-    if not future.done():
-        future.set_result(None)
 
 
 def worker_pid_alive(pid: int) -> bool:
@@ -372,14 +557,15 @@ def worker_pid_alive(pid: int) -> bool:
     return True
 
 
-def main(argv: list[str]) -> None:
-    """`python -m api.workers FD STORE_PATH PREFIXES_JSON`: run one worker on socket FD."""
-    fd, store_path, prefixes = int(argv[0]), argv[1], json.loads(argv[2])
-    serve_queries(Connection(fd), store_path, prefixes)
-
-
-if __name__ == "__main__":
-    # run the imported module's copy, so that pickled replies name `api.workers.Reply`
-    from api.workers import main as worker_main
-
-    worker_main(sys.argv[1:])
+__all__ = [
+    "Job",
+    "PoolBusyError",
+    "PoolError",
+    "QueryTimeoutError",
+    "Reply",
+    "WorkerLostError",
+    "WorkerPool",
+    "answer",
+    "query_shape",
+    "worker_pid_alive",
+]

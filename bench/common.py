@@ -215,11 +215,12 @@ def start_ours(
     workdir: Path,
     *,
     workers: int = 1,
-    pool_size: int = 2,
+    pool_size: int | None = None,
     extra_env: dict[str, str] | None = None,
 ) -> Server:
     """Our API under uvicorn with `workers` processes (each loads the store and starts its own
-    pool of `pool_size` query processes); the graph as built, no auto-build."""
+    pool of `pool_size` query processes, by default the cores shared out among the workers);
+    the graph as built, no auto-build."""
     port = free_port()
     command = [
         sys.executable,
@@ -240,8 +241,9 @@ def start_ours(
     env = {
         "EMKG_GRAPH_DIR": str(graph_dir),
         "EMKG_AUTO_BUILD": "false",
-        "EMKG_POOL_SIZE": str(pool_size),
+        **({"EMKG_POOL_SIZE": str(pool_size)} if pool_size else {}),
         "EMKG_ENDPOINT": "",
+        "WEB_CONCURRENCY": str(workers),  # as `emkg serve --workers` sets it
         **(extra_env or {}),
     }
     return _launch(name, "ours", command, port, "/sparql", "/health", workdir, env)

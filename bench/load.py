@@ -83,7 +83,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--threads", type=int, default=2, help="load generator threads (wrk)")
     p.add_argument("--interval", type=float, default=5.0, help="seconds between memory samples")
     p.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
-    p.add_argument("--pool-size", type=int, default=2, help="query processes per worker")
+    p.add_argument(
+        "--pool-size", type=int, default=None, help="query processes per worker (default: cores)"
+    )
     p.add_argument("--graph-dir", type=Path, default=None, help="default: output/, built if stale")
     p.add_argument("--httpx", action="store_true", help="use the asyncio+httpx load generator")
     args = p.parse_args(argv)
@@ -134,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     memory_ok, memory_line = flat(samples)
     print()
     print(
-        f"Load: our service, {args.workers} uvicorn worker(s) x {args.pool_size} query "
+        f"Load: our service, {args.workers} uvicorn worker(s) x {args.pool_size or 'one per core'} query "
         f"processes, {args.connections} connections, {result.seconds:.1f} s ({result.tool})"
     )
     print(f"  requests     {result.requests} ({result.rps:.1f}/s)")

@@ -9,7 +9,9 @@ with the mixes of bench/mixes.py. Raw mixes run for a fixed time under wrk; cann
 queries take up to seconds, run as whole passes over their queries (about the same time's
 work), so that no slow query is left uncounted in flight. Prints requests, req/s of successful
 answers, p50 and p99 per system and mix, the ratios, build and start-up times and peak memory,
-and whether the targets are met. Then the scale run (bench/scale.py) unless told not to.
+the CPU each system spends per raw query and, for ours, where it goes (bench/breakdown.py:
+py-spy on every process while one connection sends never-repeated queries). Then the scale run
+(bench/scale.py) unless told not to, and whether each target is met.
 
     .venv/bin/python -m bench.run [--duration 10] [--rdflib-duration 3] [--no-scale] [--json F]
 """
@@ -28,7 +30,7 @@ from pathlib import Path
 
 import httpx
 
-from bench import driver
+from bench import breakdown, driver
 from bench.common import (
     ONTOLOGY,
     Server,
@@ -48,10 +50,18 @@ REPEATED = ("canned-repeated", "raw-repeated", "api-repeated")
 #: date and amount queries, so it has none)
 COUNTERPART = {"api-repeated": "canned-repeated", "api-unique": "-"}
 
-TARGET_REPEATED = 0.6
-TARGET_UNIQUE = 0.3
+#: raw never-repeated queries: our req/s at least this share of Oxigraph server's
+TARGET_RAW_UNIQUE = {"ours-1w": 0.7, "ours-2w": 1.0}
+#: every raw mix: our p99 at most this many times Oxigraph's, plus TARGET_P99_SLACK_MS
+TARGET_P99_FACTOR = 2.0
+TARGET_P99_SLACK_MS = 5.0
+#: canned answers (the canned queries' SPARQL repeated, and GET /queries/{name}): req/s
+TARGET_CANNED = 3.0
+CANNED_MIXES = ("canned-repeated", "api-repeated")
+RAW_MIXES = ("raw-repeated", "raw-unique")
 TARGET_RDFLIB = 20.0
-TARGET_P99_MS = 25.0
+#: peak RSS of one uvicorn worker and its query processes on the letter's graph
+TARGET_RSS_MIB = 150.0
 
 
 @dataclass
@@ -60,9 +70,10 @@ class Options:
     rdflib_duration: float = 3.0
     connections: int = 16
     threads: int = 2
-    pool_size: int = 2
+    pool_size: int | None = None  # query processes per uvicorn worker; None: one per core
     use_wrk: bool | None = None
     systems: tuple[str, ...] = ("oxigraph", "ours-1w", "ours-2w", "rdflib-endpoint")
+    profile_duration: float = 5.0  # the py-spy breakdown of ours-1w; 0 skips it
 
 
 @dataclass
@@ -74,6 +85,8 @@ class SystemReport:
     peak_rss_mb: float
     results: dict[str, driver.Result] = field(default_factory=dict)
     answers: dict[str, str] = field(default_factory=dict)  # request label -> size signature
+    cpu: dict[str, breakdown.CpuUse] = field(default_factory=dict)  # raw mixes: CPU per request
+    spent: breakdown.Breakdown | None = None  # ours-1w: where a raw query's time goes
 
 
 def mix_requests(mix: str, sparql_path: str, canned: list[Canned]) -> list[Request]:
@@ -166,6 +179,7 @@ def measure(
     progress: Callable[[str], None],
     sweep_s: dict[str, float],
     slow: bool = False,
+    cpu: dict[str, breakdown.CpuUse] | None = None,
 ) -> dict[str, driver.Result]:
     """Drive the server with each mix in turn.
 
@@ -199,8 +213,8 @@ def measure(
         else:
             seconds = min(60.0, max(duration, 1.5 * sweep)) if slow else duration
             progress(f"  {server.name} {mix}: {len(requests)} requests, {seconds:.0f} s")
-            results[mix] = driver.run(
-                server.base,
+            use = breakdown.cpu_per_request(
+                server,
                 requests,
                 duration=seconds,
                 connections=options.connections,
@@ -209,6 +223,10 @@ def measure(
                 first_number=number,
                 use_wrk=options.use_wrk,
             )
+            assert use.result is not None
+            results[mix] = use.result
+            if cpu is not None:
+                cpu[mix] = use
         server.note_memory()
     return results
 
@@ -253,6 +271,7 @@ def run_system(
         if only is not None:
             mixes = tuple(mix for mix in mixes if mix in only)
         answers, sweep = check_answers(server, checked)
+        cpu: dict[str, breakdown.CpuUse] = {}
         results = measure(
             server,
             mixes,
@@ -264,10 +283,30 @@ def run_system(
             progress,
             sweep,
             slow=server.kind == "rdflib",
+            cpu=cpu,
         )
         server.note_memory()
+        spent = None
+        if name == "ours-1w" and options.profile_duration > 0 and "raw-unique" in mixes:
+            progress(f"  {name}: py-spy breakdown, raw-unique, 1 connection")
+            wait_idle(server)
+            spent = breakdown.breakdown(
+                server,
+                mix_requests("raw-unique", server.sparql_path, canned),
+                duration=options.profile_duration,
+                first_number=number * 1_000_000_000 + 900_000_000,
+                use_wrk=options.use_wrk,
+            )
         return SystemReport(
-            name, server.kind, server.prep_s, server.startup_s, server.peak_rss_mb, results, answers
+            name,
+            server.kind,
+            server.prep_s,
+            server.startup_s,
+            server.peak_rss_mb,
+            results,
+            answers,
+            cpu,
+            spent,
         )
     finally:
         server.stop()
@@ -282,8 +321,10 @@ def _ratio(ours: float, theirs: float) -> str:
     return f"{ours / theirs:.2f}x"
 
 
-def print_tables(reports: dict[str, SystemReport], build_s: float, options: Options) -> list[str]:
-    """Print the tables; return the target verdict lines."""
+def print_tables(
+    reports: dict[str, SystemReport], build_s: float, options: Options
+) -> dict[str, object]:
+    """Print the tables and the breakdown; return the breakdown's figures."""
     ox = reports.get("oxigraph")
     rd = reports.get("rdflib-endpoint")
     print()
@@ -331,7 +372,9 @@ def print_tables(reports: dict[str, SystemReport], build_s: float, options: Opti
         print("Answers that differ from Oxigraph's (size of the answer to each request once):")
         for line in mismatches:
             print("  " + line)
-    return verdicts(reports)
+    ours = reports.get("ours-1w")
+    loaded = {name: r.cpu["raw-unique"] for name, r in reports.items() if "raw-unique" in r.cpu}
+    return breakdown.print_breakdown(ours.spent if ours else None, loaded)
 
 
 def answer_mismatches(reports: dict[str, SystemReport]) -> list[str]:
@@ -349,51 +392,90 @@ def answer_mismatches(reports: dict[str, SystemReport]) -> list[str]:
     return lines
 
 
-def verdicts(reports: dict[str, SystemReport]) -> list[str]:
+def verdicts(reports: dict[str, SystemReport]) -> list[tuple[str, bool]]:
+    """Each target of the small graph: a line saying what was measured, and whether it is met."""
     ox = reports.get("oxigraph")
     rd = reports.get("rdflib-endpoint")
-    lines = []
-
-    def verdict(ok: bool) -> str:
-        return "met" if ok else "NOT met"
-
+    lines: list[tuple[str, bool]] = []
     for report in reports.values():
         if report.kind != "ours":
             continue
-        for mix, result in report.results.items():
-            base_mix = COUNTERPART.get(mix, mix)
-            if ox and base_mix in ox.results:
-                target = TARGET_REPEATED if mix in REPEATED else TARGET_UNIQUE
-                ratio = (
-                    result.ok_rps / ox.results[base_mix].ok_rps
-                    if ox.results[base_mix].ok_rps
-                    else 0
-                )
+        name, results = report.name, report.results
+        if ox:
+            target = TARGET_RAW_UNIQUE.get(name)
+            mine, theirs = results.get("raw-unique"), ox.results.get("raw-unique")
+            if target is not None and mine and theirs:
+                ratio = mine.ok_rps / theirs.ok_rps if theirs.ok_rps else 0.0
                 lines.append(
-                    f"{report.name} {mix}: {ratio:.2f}x Oxigraph req/s (target >= {target}x): "
-                    f"{verdict(ratio >= target)}"
+                    (
+                        f"{name} raw never-repeated: {mine.ok_rps:.0f} vs {theirs.ok_rps:.0f} "
+                        f"req/s, {ratio:.2f}x Oxigraph (target >= {target:g}x)",
+                        ratio >= target,
+                    )
                 )
-            if rd and base_mix in rd.results:
-                ratio = (
-                    result.ok_rps / rd.results[base_mix].ok_rps
-                    if rd.results[base_mix].ok_rps
-                    else float("inf")
-                )
+            for mix in RAW_MIXES:
+                mine, theirs = results.get(mix), ox.results.get(mix)
+                if mine and theirs:
+                    limit = TARGET_P99_FACTOR * theirs.p99_ms + TARGET_P99_SLACK_MS
+                    lines.append(
+                        (
+                            f"{name} {mix}: p99 {mine.p99_ms:.1f} ms (target <= "
+                            f"{TARGET_P99_FACTOR:g} x Oxigraph's {theirs.p99_ms:.1f} + "
+                            f"{TARGET_P99_SLACK_MS:g} = {limit:.1f} ms)",
+                            mine.p99_ms <= limit,
+                        )
+                    )
+            theirs = ox.results.get("canned-repeated")
+            for mix in CANNED_MIXES:
+                mine = results.get(mix)
+                if mine and theirs:
+                    ratio = mine.ok_rps / theirs.ok_rps if theirs.ok_rps else 0.0
+                    lines.append(
+                        (
+                            f"{name} {mix}: {ratio:.2f}x Oxigraph req/s (target >= "
+                            f"{TARGET_CANNED:g}x)",
+                            ratio >= TARGET_CANNED,
+                        )
+                    )
+        if rd:
+            for mix, result in results.items():
+                theirs = rd.results.get(COUNTERPART.get(mix, mix))
+                if theirs is None:
+                    continue
+                ratio = result.ok_rps / theirs.ok_rps if theirs.ok_rps else float("inf")
                 lines.append(
-                    f"{report.name} {mix}: {ratio:.1f}x rdflib-endpoint req/s (target >= "
-                    f"{TARGET_RDFLIB:g}x): {verdict(ratio >= TARGET_RDFLIB)}"
+                    (
+                        f"{name} {mix}: {ratio:.1f}x rdflib-endpoint req/s (target >= "
+                        f"{TARGET_RDFLIB:g}x)",
+                        ratio >= TARGET_RDFLIB,
+                    )
                 )
+        if name == "ours-1w":
             lines.append(
-                f"{report.name} {mix}: p99 {result.p99_ms:.1f} ms (target < {TARGET_P99_MS:g} ms): "
-                f"{verdict(result.p99_ms < TARGET_P99_MS)}"
+                (
+                    f"{name} peak RSS with its query processes: {report.peak_rss_mb:.0f} MiB "
+                    f"(target < {TARGET_RSS_MIB:g} MiB)",
+                    report.peak_rss_mb < TARGET_RSS_MIB,
+                )
             )
-            if result.errors:
-                lines.append(f"{report.name} {mix}: {result.errors} errors {result.statuses}")
+        errors = {mix: r.errors for mix, r in results.items() if r.errors}
+        lines.append(
+            (f"{name}: no errors" + (f" (errors: {errors})" if errors else ""), not errors)
+        )
+    return lines
+
+
+def print_verdicts(lines: list[tuple[str, bool]]) -> list[str]:
     print()
     print("Targets:")
-    for line in lines:
+    out = []
+    for text, ok in lines:
+        line = f"{'met    ' if ok else 'NOT met'}  {text}"
+        out.append(line)
         print("  " + line)
-    return lines
+    met = sum(ok for _, ok in lines)
+    print(f"  {met} of {len(lines)} targets met")
+    return out
 
 
 # ---------------------------------------------------------------- main
@@ -413,8 +495,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument(
         "--pool-size",
         type=int,
-        default=2,
-        help="our query worker processes per uvicorn worker (EMKG_POOL_SIZE)",
+        default=None,
+        help="our query processes per uvicorn worker (EMKG_POOL_SIZE; default: one per core)",
+    )
+    p.add_argument(
+        "--profile-duration",
+        type=float,
+        default=5.0,
+        help="seconds of the py-spy breakdown of ours-1w (0: none)",
     )
     p.add_argument(
         "--systems",
@@ -451,6 +539,7 @@ def main(argv: list[str] | None = None) -> int:
         pool_size=args.pool_size,
         use_wrk=False if args.httpx else None,
         systems=tuple(s.strip() for s in args.systems.split(",") if s.strip()),
+        profile_duration=args.profile_duration,
     )
     if options.use_wrk is None and not driver.have_wrk():
         print(
@@ -470,7 +559,8 @@ def main(argv: list[str] | None = None) -> int:
         reports: dict[str, SystemReport] = {}
         for number, name in enumerate(options.systems):
             reports[name] = run_system(name, graph_dir, workdir, canned, options, progress, number)
-        lines = print_tables(reports, build_s, options)
+        spent = print_tables(reports, build_s, options)
+        targets = verdicts(reports)
         figures: dict[str, object] = {
             "build_s": build_s,
             "options": options.__dict__,
@@ -481,10 +571,14 @@ def main(argv: list[str] | None = None) -> int:
                     "peak_rss_mb": r.peak_rss_mb,
                     "results": {mix: res.as_dict() for mix, res in r.results.items()},
                     "answers": r.answers,
+                    "cpu_us": {
+                        mix: {role: round(use.per_request_us(role), 1) for role in use.cpu_s}
+                        for mix, use in r.cpu.items()
+                    },
                 }
                 for name, r in reports.items()
             },
-            "targets": lines,
+            "breakdown": spent,
         }
         if not args.no_scale:
             from bench import scale
@@ -492,7 +586,7 @@ def main(argv: list[str] | None = None) -> int:
             small: dict[str, dict[str, driver.Result]] = {
                 name: reports[name].results for name in ("ours-1w", "oxigraph") if name in reports
             }
-            figures["scale"] = scale.run_scale(
+            scaled = scale.run_scale(
                 graph_dir,
                 workdir,
                 canned,
@@ -507,6 +601,9 @@ def main(argv: list[str] | None = None) -> int:
                 small,
                 progress,
             )
+            figures["scale"] = scaled
+            targets += scale.scale_targets(scaled)
+        figures["targets"] = print_verdicts(targets)
         if args.json:
             args.json.write_text(json.dumps(figures, indent=2, default=str) + "\n")
             progress(f"figures written to {args.json}")

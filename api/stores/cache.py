@@ -4,6 +4,12 @@
 a new version) never serves an old answer. Errors are not cached. The cache is bounded by the
 size of what it holds and forgets the least recently used answers first; each server process
 keeps its own, so nothing is shared between workers.
+
+An answer is kept the second time its question is asked, not the first: a researcher's own
+SPARQL is rarely sent twice, and keeping every such answer would fill the cache (and the
+process's memory) with answers nobody asks for again, pushing out the ones that are. The first
+sight is remembered as a hash in a bounded set. The canned queries' examples, run at start-up,
+are kept at once (`prefetch`).
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ if TYPE_CHECKING:
 
 Key = tuple[object, ...]
 ROW_BYTES = 256  # a rough size of one row of Python values, to bound the cache
+SEEN_MAX = 16_384  # hashes of questions asked once; forgotten all together when full
 
 
 def _term_key(term: object) -> str:
@@ -34,6 +41,7 @@ class CachedStore:
         self.max_bytes = max_bytes
         self._entries: OrderedDict[Key, tuple[QueryResult | Rows, int]] = OrderedDict()
         self._bytes = 0
+        self._seen: set[int] = set()
         self.hits = 0
         self.misses = 0
 
@@ -60,9 +68,17 @@ class CachedStore:
         self.hits += 1
         return entry[0]
 
-    def _put(self, key: Key, value: QueryResult | Rows, size: int) -> None:
+    def _put(self, key: Key, value: QueryResult | Rows, size: int, *, admit: bool = False) -> None:
         if size > self.max_bytes // 4:
             return  # one huge answer would push everything else out
+        if not admit:
+            seen = hash(key)
+            if seen not in self._seen:  # the first time: remember the question, not the answer
+                if len(self._seen) >= SEEN_MAX:
+                    self._seen.clear()
+                self._seen.add(seen)
+                return
+            self._seen.discard(seen)
         self._entries[key] = (value, size)
         self._bytes += size
         while self._bytes > self.max_bytes:
@@ -105,11 +121,22 @@ class CachedStore:
     async def select(
         self, sparql: str, substitutions: Mapping[str, BoundTerm] | None = None
     ) -> Rows:
+        return await self._select(sparql, substitutions, admit=False)
+
+    async def prefetch(
+        self, sparql: str, substitutions: Mapping[str, BoundTerm] | None = None
+    ) -> Rows:
+        """`select`, keeping the answer at once (the canned queries' examples at start-up)."""
+        return await self._select(sparql, substitutions, admit=True)
+
+    async def _select(
+        self, sparql: str, substitutions: Mapping[str, BoundTerm] | None, *, admit: bool
+    ) -> Rows:
         key = self._key("select", sparql, substitutions)
         cached = self._get(key)
         if not isinstance(cached, Rows):
             cached = await self.inner.select(sparql, substitutions)
-            self._put(key, cached, ROW_BYTES * (len(cached) + 1) + len(sparql))
+            self._put(key, cached, ROW_BYTES * (len(cached) + 1) + len(sparql), admit=admit)
         # callers get their own rows to change as they like
         return Rows(
             [dict(row) for row in cached], columns=cached.columns, truncated=cached.truncated

@@ -1,11 +1,19 @@
-"""The default store: the built graph in pyoxigraph, queried by a pool of worker processes.
+"""The default store: the built graph in pyoxigraph, queried by a pool of query processes.
 
-At start-up the graph directory's `emkg.nt` and the ontology are bulk-loaded once, into the named
-graph `settings.graph_iri` as an external store holds them (so FROM and the protocol's graph
-parameters mean the same on every store: `api.stores.preflight.request_dataset`), into an
-on-disk pyoxigraph store (a temporary folder, or `settings.store_dir/<version>` to reuse across
-restarts); each worker then opens it read-only, which takes ~10 ms and ~60 MB per worker at a
-million triples, where loading N-Triples into memory per worker took ~3 s and ~650 MB each.
+The data and the ontology sit in the named graph `settings.graph_iri`, as an external store
+holds them (so FROM and the protocol's graph parameters mean the same on every store:
+`api.stores.preflight.request_dataset`).
+
+A small graph (`emkg.nt` up to `settings.memory_store_bytes`, 16 MiB by default: some 100,000
+triples) is loaded into memory by each query process, from the same N-Triples files (the
+ontology written once as N-Triples, so blank nodes have the same labels in every process):
+pyoxigraph's in-memory store answers its queries about three times faster than its on-disk one,
+and a few thousand triples cost each process about a megabyte.
+
+A larger graph is bulk-loaded once into an on-disk pyoxigraph store (a temporary folder, or
+`settings.store_dir/<version>` to reuse across restarts); each process then opens it read-only,
+which takes ~10 ms and ~60 MB per process at a million triples, where loading N-Triples into
+memory per process took ~3 s and ~650 MB each.
 """
 
 from __future__ import annotations
@@ -24,6 +32,7 @@ from typing import TYPE_CHECKING
 import pyoxigraph as ox
 
 from api.errors import ApiError
+from api.query_process import Job, Reply
 from api.stores import GraphLoader, QueryForm, QueryResult, Rows
 from api.stores.dialect import empty_concatenations_unbound
 from api.stores.preflight import (
@@ -33,7 +42,7 @@ from api.stores.preflight import (
     request_dataset,
     syntax_error,
 )
-from api.workers import Job, PoolBusyError, QueryTimeoutError, Reply, WorkerLostError, WorkerPool
+from api.workers import PoolBusyError, QueryTimeoutError, WorkerLostError, WorkerPool
 
 if TYPE_CHECKING:
     from api.settings import Settings
@@ -44,6 +53,7 @@ log = logging.getLogger("emkg.store")
 DATA_FILE = "emkg.nt"
 MANIFEST_FILE = "manifest.json"
 _COMPLETE = "complete.json"
+ONTOLOGY_NT = "ontology.nt"
 
 
 class EmbeddedStore:
@@ -55,6 +65,7 @@ class EmbeddedStore:
         self._version = ""
         self._triples = 0
         self._store_path: Path | None = None
+        self._files: list[Path] = []  # in-memory graphs: what each query process loads
         self._temporary: Path | None = None
         self._pool: WorkerPool | None = None
 
@@ -78,20 +89,34 @@ class EmbeddedStore:
         try:
             await asyncio.to_thread(self._prepare, graph_dir)
             loaded = time.perf_counter()
-            assert self._store_path is not None
             from graph.namespaces import PREFIXES
 
-            self._pool = WorkerPool(self._store_path, self.settings.pool_size, PREFIXES)
+            source: dict[str, object] = (
+                {"files": [str(path) for path in self._files], "graph": self.settings.graph_iri}
+                if self._files
+                else {"store": str(self._store_path)}
+            )
+            size = self.settings.workers_per_server()
+            spares = self.settings.spare_processes
+            self._pool = WorkerPool(
+                source,
+                size,
+                PREFIXES,
+                spares=size if spares is None else spares,
+                spare_after=self.settings.spare_after,
+            )
             await self._pool.start()
+            self._triples = self._triples or self._pool.triples
         except BaseException:
             await self.close()  # no workers or temporary store left behind
             raise
         log.info(
-            "embedded store ready: %d triples, version %s, load %.2f s, %d workers %.2f s",
+            "embedded store ready: %d triples %s, version %s, load %.2f s, %d processes %.2f s",
             self._triples,
+            "in memory" if self._files else "on disk",
             self._version,
             loaded - began,
-            self.settings.pool_size,
+            self.pool.size,
             time.perf_counter() - loaded,
         )
 
@@ -199,6 +224,12 @@ class EmbeddedStore:
         if ontology is not None and not ontology.is_file():
             log.warning("ontology file %s not found; serving the data alone", ontology)
             ontology = None
+        if data.stat().st_size <= self.settings.memory_store_bytes:
+            self._files = [data]
+            if ontology is not None:
+                self._temporary = Path(tempfile.mkdtemp(prefix="emkg-store-"))
+                self._files.append(ontology_ntriples(ontology, self._temporary / ONTOLOGY_NT))
+            return
         if self.settings.store_dir is None:
             self._temporary = Path(tempfile.mkdtemp(prefix="emkg-store-"))
             self._store_path = self._temporary / "store"
@@ -246,6 +277,13 @@ def load_store(path: Path, data: Path, ontology: Path | None, graph: str | None 
     count = len(store)
     del store  # closes the database before the workers open it read-only
     return count
+
+
+def ontology_ntriples(ontology: Path, target: Path) -> Path:
+    """The ontology (Turtle) as N-Triples, its blank nodes labelled once for every process."""
+    triples = ox.parse(path=str(ontology), format=ox.RdfFormat.TURTLE, rename_blank_nodes=True)
+    ox.serialize(triples, str(target), format=ox.RdfFormat.N_TRIPLES)
+    return target
 
 
 def graph_version(graph_dir: Path) -> str:

@@ -100,25 +100,35 @@ class _LineCappedBuffer(io.BytesIO):
 
 def encode_solutions(solutions: ox.QuerySolutions, media_type: str, cap: int) -> Encoded:
     """At most `cap` solutions in a SPARQL results format; JSON says `"truncated": true` first."""
+    tsv, truncated = capped_tsv(solutions, cap)
+    rows = tsv.count(b"\n") - 1
+    return Encoded(tsv_as(tsv, media_type, truncated), rows, truncated)
+
+
+def capped_tsv(solutions: ox.QuerySolutions, cap: int) -> tuple[bytes, bool]:
+    """At most `cap` solutions as TSV, and whether there were more: this is where pyoxigraph
+    evaluates the query (lazily), and where the cap stops it."""
     sink = _LineCappedBuffer(cap + 1)  # the header line, then one line per solution
     truncated = False
     try:
         solutions.serialize(sink, format=ox.QueryResultsFormat.TSV)
     except _CapReachedError:
         truncated = True
-    tsv = sink.head()
-    rows = tsv.count(b"\n") - 1
+    return sink.head(), truncated
+
+
+def tsv_as(tsv: bytes, media_type: str, truncated: bool) -> bytes:
+    """Capped TSV solutions written in a SPARQL results format."""
     target = RESULT_FORMATS[media_type]
     if target == ox.QueryResultsFormat.TSV:
-        body = tsv
-    else:
-        reread = ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV)
-        assert isinstance(reread, ox.QuerySolutions)
-        body = _bytes(reread.serialize(format=target))
+        return tsv
+    reread = ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV)
+    assert isinstance(reread, ox.QuerySolutions)
+    body = _bytes(reread.serialize(format=target))
     if truncated and target == ox.QueryResultsFormat.JSON:
         # first, so that streaming parsers (Oxigraph's among them) still accept the document
         body = b'{"truncated":true,' + body[1:]
-    return Encoded(body, rows, truncated)
+    return body
 
 
 def encode_boolean(answer: ox.QueryBoolean, media_type: str) -> Encoded:
@@ -132,6 +142,13 @@ def encode_triples(
     prefixes: Mapping[str, str] | None = None,
 ) -> Encoded:
     """At most `cap` triples in an RDF format (Turtle written with `prefixes`)."""
+    ntriples, truncated = capped_ntriples(triples, cap)
+    rows = ntriples.count(b"\n")
+    return Encoded(ntriples_as(ntriples, media_type, prefixes), rows, truncated)
+
+
+def capped_ntriples(triples: ox.QueryTriples | Iterable[ox.Quad], cap: int) -> tuple[bytes, bool]:
+    """At most `cap` triples as N-Triples (evaluating the query), and whether there were more."""
     sink = _LineCappedBuffer(cap)
     truncated = False
     try:
@@ -141,11 +158,14 @@ def encode_triples(
             ox.serialize(triples, sink, format=ox.RdfFormat.N_TRIPLES)
     except _CapReachedError:
         truncated = True
-    ntriples = sink.head()
-    rows = ntriples.count(b"\n")
+    return sink.head(), truncated
+
+
+def ntriples_as(ntriples: bytes, media_type: str, prefixes: Mapping[str, str] | None) -> bytes:
+    """Capped N-Triples written in an RDF format (Turtle with the prefixes it uses)."""
     target = GRAPH_FORMATS[media_type]
     if target == ox.RdfFormat.N_TRIPLES:
-        return Encoded(ntriples, rows, truncated)
+        return ntriples
     # triples as quads of the default graph; a dataset format asks for quads
     reread = [
         ox.Quad(t.subject, t.predicate, t.object)
@@ -154,7 +174,7 @@ def encode_triples(
     wanted = None
     if target in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) and prefixes:
         wanted = {name: iri for name, iri in prefixes.items() if iri.encode() in ntriples}
-    return Encoded(_bytes(ox.serialize(reread, format=target, prefixes=wanted)), rows, truncated)
+    return _bytes(ox.serialize(reread, format=target, prefixes=wanted))
 
 
 def _bytes(serialized: bytes | None) -> bytes:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
+from api.settings import Settings
 from api.stores.embedded import load_store
 from api.workers import (
     Job,
@@ -17,6 +18,7 @@ from api.workers import (
     WorkerLostError,
     WorkerPool,
     answer,
+    query_shape,
     worker_pid_alive,
 )
 
@@ -93,6 +95,71 @@ def test_busy_pool_and_cancellation(store_path: Path) -> None:
             await pool.run(Job(SIMPLE_QUERY, JSON, 10), timeout=1)
 
     asyncio.run(scenario())
+
+
+def test_a_spare_answers_quick_queries_beside_a_long_one(store_path: Path) -> None:
+    """With its only process on a long query, the pool starts a spare after `spare_after`: a
+    quick query is answered long before the long one ends; the spare stops when idle."""
+
+    async def scenario() -> None:
+        pool = WorkerPool(store_path, 1, spares=1, spare_after=0.2, spare_idle=0.5)
+        await pool.start()
+        try:
+            (core,) = pool.pids
+            long_one = asyncio.create_task(pool.run(Job(RUNAWAY_QUERY, JSON, 10), timeout=8))
+            await asyncio.sleep(0.05)
+            began = time.perf_counter()
+            reply = await pool.run(Job(SIMPLE_QUERY, JSON, 10), timeout=8)
+            waited = time.perf_counter() - began
+            assert reply.status == "answer"
+            assert waited < 3, f"the quick query waited {waited:.1f} s"
+            assert not long_one.done()
+            assert len(pool.pids) == 2  # the spare beside the busy process
+            await wait_for_size(pool, 1)  # idle for spare_idle: stopped
+            assert pool.pids == [core]
+            long_one.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await long_one
+        finally:
+            await pool.close()
+
+    asyncio.run(scenario())
+
+
+def test_quick_queries_go_before_a_shape_known_to_be_slow(store_path: Path) -> None:
+    """Queries that differ only in their values share a shape; a shape the pool has seen take
+    long waits behind quick queries that came after it."""
+    assert query_shape('SELECT * { ?s ?p "a" } LIMIT 10') == query_shape(
+        'SELECT * { ?s ?p "bc" } LIMIT 200'
+    )
+    assert query_shape("SELECT * { ?s ?p 1.5e3 }") != query_shape("SELECT * { ?s ?q 2 }")
+    slow = "SELECT ?s WHERE { ?s ?p ?o } LIMIT 3"
+    quick = "SELECT ?s WHERE { ?s ?p ?o } ORDER BY ?s LIMIT 3"
+
+    async def scenario() -> list[str]:
+        pool = WorkerPool(store_path, 1)
+        await pool.start()
+        finished: list[str] = []
+
+        async def run(name: str, sparql: str) -> None:
+            await pool.run(Job(sparql, JSON, 10), timeout=10)
+            finished.append(name)
+
+        try:
+            pool._learn("SELECT ?s WHERE { ?s ?p ?o } LIMIT 99", 3.0)  # seen to take 3 s
+            blocker = asyncio.create_task(pool.run(Job(RUNAWAY_QUERY, JSON, 10), timeout=0.5))
+            await asyncio.sleep(0.05)
+            waiting = [asyncio.create_task(run("slow shape", slow))]
+            await asyncio.sleep(0.05)
+            waiting.append(asyncio.create_task(run("quick", quick)))
+            with pytest.raises(QueryTimeoutError):
+                await blocker
+            await asyncio.gather(*waiting)
+        finally:
+            await pool.close()
+        return finished
+
+    assert asyncio.run(scenario()) == ["quick", "slow shape"]
 
 
 def test_a_worker_that_cannot_open_the_store_fails_start(tmp_path: Path) -> None:
@@ -174,3 +241,16 @@ def test_answer_rows_are_python_values(memory_store: ox.Store) -> None:
 )
 def test_answer_reports_failures(memory_store: ox.Store, job: Job, status: str) -> None:
     assert answer(memory_store, job, {}).status == status
+
+
+def test_the_pool_shares_the_cores_among_server_processes(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr("api.settings.os.cpu_count", lambda: 4)
+    monkeypatch.delenv("WEB_CONCURRENCY", raising=False)
+    assert Settings(graph_dir=tmp_path).workers_per_server() == 4
+    monkeypatch.setenv("WEB_CONCURRENCY", "2")  # two uvicorn workers: two processes each
+    assert Settings(graph_dir=tmp_path).workers_per_server() == 2
+    monkeypatch.setenv("WEB_CONCURRENCY", "8")
+    assert Settings(graph_dir=tmp_path).workers_per_server() == 1
+    assert Settings(graph_dir=tmp_path, pool_size=3).workers_per_server() == 3

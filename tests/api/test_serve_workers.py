@@ -28,9 +28,19 @@ def _children(pid: int) -> list[int]:
 
 
 @pytest.mark.live
-def test_two_worker_processes_answer_alike(tmp_path: Path) -> None:
+@pytest.mark.parametrize("in_memory", [True, False], ids=["in-memory", "on-disk"])
+def test_two_worker_processes_answer_alike(tmp_path: Path, in_memory: bool) -> None:
+    """Two server processes give the same answers; a graph too large for memory is loaded into
+    one on-disk store, once, that both read; a small one is held by each query process."""
+    limit = str(16 << 20) if in_memory else "0"
     server, url = start_emkg(
-        {"EMKG_STORE_DIR": str(tmp_path / "store"), "EMKG_POOL_SIZE": "1"}, "--workers", "2"
+        {
+            "EMKG_STORE_DIR": str(tmp_path / "store"),
+            "EMKG_POOL_SIZE": "1",
+            "EMKG_MEMORY_STORE_BYTES": limit,
+        },
+        "--workers",
+        "2",
     )
     try:
         time.sleep(2)  # let the second process finish starting
@@ -42,7 +52,8 @@ def test_two_worker_processes_answer_alike(tmp_path: Path) -> None:
         assert len(answers) == 1
         assert counts == {15}
         assert len(uvicorn_workers) == 2  # two server processes, each with its query workers
-        assert len(list((tmp_path / "store").glob("store-*"))) == 1  # one store, built once
+        stores = list((tmp_path / "store").glob("store-*"))
+        assert len(stores) == (0 if in_memory else 1)  # on disk: one store, built once
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=20)

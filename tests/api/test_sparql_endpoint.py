@@ -8,13 +8,18 @@ import json
 import logging
 import socket
 from collections.abc import Iterator, Mapping, Sequence
+from urllib.parse import unquote_to_bytes
 
 import pytest
 import rdflib
 from fastapi.testclient import TestClient
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from SPARQLWrapper.Wrapper import QueryResult as WrapperResult
 
 from api.app import create_app
+from api.routers.sparql import percent_decode
 from api.settings import Settings
 from api.stores import QueryResult, Rows
 
@@ -483,3 +488,18 @@ def test_an_undeclared_prefix_is_named(client: TestClient) -> None:
     assert "undeclared prefix skos:" in body["error"]
     assert body["detail"]["undeclared"] == ["skos"]
     assert body["detail"]["declare"] == ["PREFIX skos: <http://www.w3.org/2004/02/skos/core#>"]
+
+
+# ---------------------------------------------------------------- decoding form fields
+
+ESCAPE = st.integers(0, 255).flatmap(
+    lambda byte: st.sampled_from([f"%{byte:02x}", f"%{byte:02X}"]).map(str.encode)
+)
+RAW = st.binary(max_size=6).map(lambda raw: raw.replace(b"%", b""))
+
+
+@given(st.lists(st.one_of(ESCAPE, RAW), max_size=30))
+@hypothesis_settings(max_examples=500, deadline=None)
+def test_percent_decoding_in_c_matches_the_standard_library(pieces: list[bytes]) -> None:
+    raw = b"".join(pieces)
+    assert percent_decode(raw) == unquote_to_bytes(raw)

@@ -4,9 +4,19 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from api.errors import ApiError
-from api.sparql_guard import bind_values, inspect_query, query_form, tokens
+from api.sparql_guard import (
+    _read_prologue,
+    bind_values,
+    dataset_clause,
+    first_token,
+    inspect_query,
+    query_form,
+    tokens,
+)
 
 ALLOWED = "http://127.0.0.1:7878/query"
 
@@ -182,3 +192,67 @@ def test_bind_values_refuses_what_it_cannot_bind() -> None:
         bind_values("CONSTRUCT WHERE { ?s ?p ?o }", {"s": "<http://a>"})
     with pytest.raises(ValueError, match="no WHERE group"):
         bind_values("DESCRIBE <http://a>", {"s": "<http://a>"})
+
+
+# ---------------------------------------------------------------- the prologue in one expression
+
+PROLOGUE_PIECES = [
+    "PREFIX", "prefix", "PreFix", "BASE", "base", "preﬁx", "PREFIXES", "PREFIX.", "base:",
+    "ex:", ":", "a.b:", "ex:local", "ex:a.b", "<http://ex/>", "<rel>", "<bad iri>", "<>",
+    " ", "\n", "\t", "# comment\n", "#", "SELECT", "select", "ASK", "CONSTRUCT", "DESCRIBE",
+    "INSERT", "DROP", "WITH", "ſelect", "?x", "$y", "'str'", '"s"', "{", "}", "*", ".", "-",
+    "1", "\\u0053", "\u00a0", "PREFIX ex: <http://ex/> ", "BASE <http://b/>\n",
+    "prefix : <#>", "PREFIX ex:<x>",
+]  # fmt: skip
+
+
+@given(st.lists(st.sampled_from(PROLOGUE_PIECES), max_size=14))
+@settings(max_examples=600, deadline=None)
+def test_first_token_reads_the_prologue_as_the_tokenizer_does(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    assert first_token(text) == _read_prologue(tokens(text)).first
+
+
+@given(st.lists(st.sampled_from(PROLOGUE_PIECES), max_size=10), st.sampled_from(["", " ", "\n"]))
+@settings(max_examples=300, deadline=None)
+def test_first_token_with_separated_pieces(pieces: list[str], separator: str) -> None:
+    text = separator.join(pieces)
+    assert first_token(text) == _read_prologue(tokens(text)).first
+
+
+def test_a_long_prologue_is_read_in_one_expression() -> None:
+    prologue = "".join(f"PREFIX p{n}: <http://example.org/{n}#>\n" for n in range(2000))
+    assert query_form(prologue + "SELECT * {}") == "select"
+    assert inspect_query(prologue + "  # c\n ASK {}", max_bytes=1 << 20).form == "ask"
+    with pytest.raises(ApiError):
+        inspect_query(prologue + "DROP ALL", max_bytes=1 << 20)
+
+
+DATASETS = [
+    ("SELECT * WHERE { ?s ?p ?o }", None),
+    ("SELECT * FROM <http://g/a> WHERE { ?s ?p ?o }", ("SELECT *  WHERE { ?s ?p ?o }", ("http://g/a",), ())),
+    (
+        "PREFIX g: <http://g/> SELECT * FROM g:a FROM NAMED g:b { GRAPH ?x { ?s ?p ?o } }",
+        ("PREFIX g: <http://g/> SELECT *   { GRAPH ?x { ?s ?p ?o } }", ("http://g/a",), ("http://g/b",)),
+    ),
+    (
+        "CONSTRUCT { ?s <http://p> ?o } FROM <http://g/a> WHERE { ?s ?q ?o }",
+        ("CONSTRUCT { ?s <http://p> ?o }  WHERE { ?s ?q ?o }", ("http://g/a",), ()),
+    ),
+    # FROM inside the WHERE group is a graph pattern's business, not the dataset's
+    ("SELECT * WHERE { ?s <http://ex/from> ?o } # FROM <http://g/a>", None),
+    ("SELECT ?from WHERE { ?from ?p ?o }", None),
+    ("SELECT * FROM", None),  # incomplete: the store's parser reports it
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("query", "expected"), DATASETS)
+def test_dataset_clause_reads_from_up_to_the_where_group(
+    query: str, expected: tuple[str, tuple[str, ...], tuple[str, ...]] | None
+) -> None:
+    clause = dataset_clause(query)
+    if expected is None:
+        assert clause is None
+    else:
+        assert clause is not None
+        assert (clause.query, clause.default_graphs, clause.named_graphs) == expected

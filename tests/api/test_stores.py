@@ -111,9 +111,14 @@ async def check_common(store: QueryStore) -> None:
 # ---------------------------------------------------------------- embedded
 
 
-def test_embedded_store(graph_dir: Path, fixture_triples: int) -> None:
+@pytest.mark.parametrize("memory_store_bytes", [16 << 20, 0], ids=["in-memory", "on-disk"])
+def test_embedded_store(graph_dir: Path, fixture_triples: int, memory_store_bytes: int) -> None:
+    """A small graph is held in memory by the query processes, a large one read from disk: the
+    same answers either way."""
+    settings = make_settings(graph_dir, memory_store_bytes=memory_store_bytes, pool_size=2)
+
     async def scenario() -> None:
-        store = await open_store(make_settings(graph_dir), lambda directory: directory)
+        store = await open_store(settings, lambda directory: directory)
         try:
             assert isinstance(store, CachedStore)
             assert isinstance(store.inner, EmbeddedStore)
@@ -130,8 +135,40 @@ def test_embedded_store(graph_dir: Path, fixture_triples: int) -> None:
     asyncio.run(scenario())
 
 
+def test_every_query_process_holds_the_same_blank_nodes(tmp_path: Path, graph_dir: Path) -> None:
+    """In memory, each process loads the graph itself: the ontology's blank nodes must carry the
+    same labels in all of them, or the same query would answer differently by process."""
+    ontology = tmp_path / "with-blank-nodes.ttl"
+    ontology.write_text(
+        f"""@prefix owl: <http://www.w3.org/2002/07/owl#> .
+@prefix emk: <{EMK}> .
+emk:Agency owl:equivalentClass [ owl:unionOf ( emk:Body emk:Office ) ] .
+emk:Office owl:disjointWith [ owl:complementOf emk:Body ] .
+""",
+        encoding="utf-8",
+    )
+    settings = make_settings(graph_dir, ontology_file=ontology, pool_size=3)
+    blank = "SELECT ?b ?p ?o WHERE { ?b ?p ?o FILTER(isBlank(?b)) } ORDER BY STR(?b) ?p ?o"
+
+    async def scenario() -> list[bytes]:
+        store = EmbeddedStore(settings, lambda directory: directory)
+        await store.start()
+        try:
+            assert len(store.pool.pids) == 3
+            answers = await asyncio.gather(
+                *(store.query(blank, result_format="text/csv") for _ in range(12))
+            )
+        finally:
+            await store.close()
+        return [answer.body for answer in answers]
+
+    bodies = asyncio.run(scenario())
+    assert bodies[0].count(b"\n") == 1 + 6  # header, then the blank nodes' six triples
+    assert len(set(bodies)) == 1
+
+
 def test_store_dir_is_reused_across_starts(tmp_path: Path, graph_dir: Path) -> None:
-    settings = make_settings(graph_dir, store_dir=tmp_path / "stores")
+    settings = make_settings(graph_dir, store_dir=tmp_path / "stores", memory_store_bytes=0)
 
     async def start_and_close() -> None:
         store = EmbeddedStore(settings, lambda directory: directory)

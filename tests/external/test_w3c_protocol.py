@@ -31,7 +31,8 @@ GRAPHS = {iri: path for test in TESTS.values() for iri, path in test.graphs.item
 
 @pytest.fixture(scope="session")
 def w3c_embedded(graph_dir: Path) -> Iterator[TestClient]:
-    """The app on the embedded store, with the tests' graphs loaded beside our own."""
+    """The app on the embedded store, with the tests' graphs loaded beside our own (into the
+    on-disk store: the graph is not held in memory here, so that they can be added to it)."""
     load = embedded.load_store
 
     def with_test_graphs(path: Path, data: Path, ontology: Path | None, graph: str | None) -> int:
@@ -47,7 +48,8 @@ def w3c_embedded(graph_dir: Path) -> Iterator[TestClient]:
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(embedded, "load_store", with_test_graphs)
-        client = TestClient(create_app(_settings(graph_dir)))
+        settings = _settings(graph_dir).model_copy(update={"memory_store_bytes": 0})
+        client = TestClient(create_app(settings))
         client.__enter__()
     try:
         yield client
