@@ -42,7 +42,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
+import pyoxigraph as ox
+
 from api.query_process import HEADER, READY, Job, Reply, answer
+
+#: what a query process (started without `site`) finds on its path: this package, and the
+#: folder pyoxigraph is installed in
+QUERY_PROCESS_PATH = tuple(
+    dict.fromkeys(
+        str(folder)
+        for folder in (Path(__file__).resolve().parents[1], Path(ox.__file__).resolve().parents[1])
+    )
+)
 
 log = logging.getLogger("emkg.workers")
 
@@ -470,16 +481,17 @@ class WorkerPool:
 
     async def _launch(self) -> _Worker:
         ours, theirs = socket.socketpair()
-        package_root = str(Path(__file__).resolve().parents[1])
         path = os.environ.get("PYTHONPATH")
         environment = {
             **os.environ,
-            "PYTHONPATH": os.pathsep.join(filter(None, [package_root, path])),
+            "PYTHONPATH": os.pathsep.join(filter(None, [*QUERY_PROCESS_PATH, path])),
         }
         config = json.dumps({"source": self.source, "prefixes": self.prefixes})
-        # started on the event loop's thread: the process's death signal follows that thread
+        # started on the event loop's thread: the process's death signal follows that thread;
+        # -S: without the `site` module (and the .pth files it runs), which would add megabytes
+        # to every process; the path holds this package and pyoxigraph's, all a process imports
         process = subprocess.Popen(
-            [sys.executable, "-m", "api.query_process", str(theirs.fileno()), config],
+            [sys.executable, "-S", "-m", "api.query_process", str(theirs.fileno()), config],
             pass_fds=(theirs.fileno(),),
             stdin=subprocess.DEVNULL,
             env=environment,

@@ -3,17 +3,18 @@
 Two implementations: `EmbeddedStore` (pyoxigraph, in worker processes with a time limit) and
 `RemoteStore` (an external SPARQL 1.1 endpoint). Routers get the running store through the
 `StoreDep` dependency of `api.app`. This module stays light on imports: query worker processes
-load it too.
+load it too: no `dataclasses` or `pathlib` here (each adds about a megabyte to every query
+process).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import TYPE_CHECKING, Literal, NamedTuple, Protocol
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import pyoxigraph
     from rdflib.term import Literal as RdfLiteral
     from rdflib.term import URIRef
@@ -26,11 +27,10 @@ if TYPE_CHECKING:
 QueryForm = Literal["select", "construct", "describe", "ask"]
 
 #: builds (or checks) the graph directory and returns it; `graph.build.ensure_built` by default
-GraphLoader = Callable[[Path], Path]
+GraphLoader = Callable[["Path"], "Path"]
 
 
-@dataclass(frozen=True, slots=True)
-class QueryResult:
+class QueryResult(NamedTuple):
     """A query's answer, serialized: ready to be sent as an HTTP body."""
 
     body: bytes
