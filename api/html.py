@@ -15,11 +15,14 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
-from jinja2.runtime import Context
+if TYPE_CHECKING:
+    from jinja2 import Environment
+    from jinja2.runtime import Context
+
 from markupsafe import Markup
 
 from api.assets import library_ready
@@ -133,7 +136,12 @@ def _json_default(value: object) -> object:
 # ------------------------------------------------------------------------ the engine
 
 
+@cache
 def _environment() -> Environment:
+    """The template engine, made on the first page: a server that only answers queries never
+    imports Jinja2 (about 3 MiB)."""
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
+
     env = Environment(
         loader=FileSystemLoader(TEMPLATES_DIR),
         autoescape=True,
@@ -142,7 +150,7 @@ def _environment() -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters["href"] = local_href
+    env.filters["href"] = pass_context(_href)
     env.filters["value"] = format_value
     env.filters["eur"] = format_eur
     env.filters["paragraphs"] = paragraphs
@@ -152,23 +160,17 @@ def _environment() -> Environment:
     env.globals["format_dates"] = format_dates
     env.globals["external_source"] = external_source
     env.globals["library_ready"] = library_ready
+    env.globals["cell"] = cell
     return env
-
-
-ENVIRONMENT = _environment()
 
 
 def render(template: str, /, **data: Any) -> str:
     """The page `template` (a file of api/templates) filled with `data`."""
-    return ENVIRONMENT.get_template(template).render(**data)
+    return _environment().get_template(template).render(**data)
 
 
-@pass_context
 def _href(context: Context, iri: object) -> str:
     return local_href(str(iri), str(context.get("base_iri") or BASE_IRI))
-
-
-ENVIRONMENT.filters["href"] = _href
 
 
 # ------------------------------------------------------------------------ resource pages
@@ -490,9 +492,6 @@ def cell(value: object) -> tuple[str, str | None]:
     if isinstance(value, Decimal):
         return format_value(value), None
     return format_value(value), None
-
-
-ENVIRONMENT.globals["cell"] = cell
 
 
 # ------------------------------------------------------------------------ ontology

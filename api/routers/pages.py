@@ -23,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
@@ -32,10 +32,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import FileResponse, HTMLResponse
-from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.collection import Collection
-from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SH, SKOS, VOID
-from rdflib.term import Node
 
 from api.app import StoreDep
 from api.assets import (
@@ -49,14 +45,10 @@ from api.assets import (
 from api.errors import ApiError
 from api.html import (
     ExampleQuery,
-    Fact,
     FundingBar,
     FundingItem,
     FundingView,
-    OntologyView,
-    ShapeView,
     StatusCount,
-    TermView,
     TimelineRow,
     TrackedCommitment,
     docs_page,
@@ -65,16 +57,15 @@ from api.html import (
     format_dates,
     funding_page,
     landing_page,
-    local_href,
     ontology_page,
     shapes_page,
     timeline_page,
     void_page,
 )
-from api.routers.resources import HTML, choose_representation, compact, internal_query
-from api.settings import Settings, SettingsDep
+from api.routers.resources import HTML, choose_representation, internal_query
+from api.settings import SettingsDep
 from api.stores import QueryStore, Rows
-from graph.namespaces import PREFIXES
+from graph.prefixes import PREFIXES
 from graph.resources import SHAPES_FILE
 
 log = logging.getLogger("emkg.pages")
@@ -230,7 +221,9 @@ async def ontology(
         raise ApiError(404, "no ontology file is configured")
     media_type = choose_representation(request.headers.get("accept"), RDF_OFFERS, format)
     if media_type == HTML:
-        view = ontology_view(_parsed(path, *_stamp(path)), settings.base_iri)
+        from api.rdf_views import ontology_view, parsed  # rdflib, only for this page
+
+        view = ontology_view(parsed(path, *_stamp(path)), settings.base_iri)
         return HTMLResponse(ontology_page(view, settings.base_iri), headers={"Vary": "Accept"})
     return _rdf_file(path, media_type)
 
@@ -250,7 +243,9 @@ async def shapes(
         raise ApiError(404, "no shapes file")
     media_type = choose_representation(request.headers.get("accept"), RDF_OFFERS, format)
     if media_type == HTML:
-        views = shape_views(_parsed(SHAPES_FILE, *_stamp(SHAPES_FILE)))
+        from api.rdf_views import parsed, shape_views  # rdflib, only for this page
+
+        views = shape_views(parsed(SHAPES_FILE, *_stamp(SHAPES_FILE)))
         return HTMLResponse(shapes_page(views, settings.base_iri), headers={"Vary": "Accept"})
     return _rdf_file(SHAPES_FILE, media_type)
 
@@ -272,7 +267,9 @@ async def void(
     media_type = choose_representation(request.headers.get("accept"), RDF_OFFERS, format)
     if media_type == HTML:
         turtle = path.read_text(encoding="utf-8")
-        facts = void_facts(_parsed(path, *_stamp(path)), settings)
+        from api.rdf_views import parsed, void_facts  # rdflib, only for this page
+
+        facts = void_facts(parsed(path, *_stamp(path)), settings)
         return HTMLResponse(void_page(turtle, facts, settings.base_iri), headers={"Vary": "Accept"})
     return _rdf_file(path, media_type)
 
@@ -282,7 +279,9 @@ def _rdf_file(path: Path, media_type: str) -> Response:
     if media_type == "text/turtle":
         body = path.read_bytes()
     else:
-        body = _converted(path, *_stamp(path), RDFLIB_FORMATS[media_type])
+        from api.rdf_views import converted  # rdflib, only for another RDF type
+
+        body = converted(path, *_stamp(path), RDFLIB_FORMATS[media_type])
     content_type = f"{media_type}; charset=utf-8" if media_type.startswith("text/") else media_type
     return Response(body, media_type=content_type, headers={"Vary": "Accept"})
 
@@ -290,176 +289,6 @@ def _rdf_file(path: Path, media_type: str) -> Response:
 def _stamp(path: Path) -> tuple[int, int]:
     stat = path.stat()
     return stat.st_mtime_ns, stat.st_size
-
-
-@lru_cache(maxsize=8)
-def _parsed(path: Path, mtime_ns: int, size: int) -> Graph:
-    return Graph().parse(path, format="turtle")
-
-
-@lru_cache(maxsize=16)
-def _converted(path: Path, mtime_ns: int, size: int, rdflib_format: str) -> bytes:
-    graph = _parsed(path, mtime_ns, size)
-    return graph.serialize(format=rdflib_format, encoding="utf-8")
-
-
-# ------------------------------------------------------------------------ ontology as a page
-
-
-def ontology_view(graph: Graph, base_iri: str) -> OntologyView:
-    # a file without its header (a test fixture, say) still lists its terms
-    header = next(graph.subjects(RDF.type, OWL.Ontology), URIRef(base_iri + "ontology"))
-    namespace = base_iri + "ontology#"
-
-    def text(subject: Node, *predicates: URIRef) -> str | None:
-        for predicate in predicates:
-            values = sorted(graph.objects(subject, predicate), key=_english_first)
-            if values:
-                return str(values[0])
-        return None
-
-    def terms(types: tuple[URIRef, ...], kind_of: dict[URIRef, str]) -> list[TermView]:
-        found: dict[URIRef, str] = {}
-        for term_type in types:
-            for subject in graph.subjects(RDF.type, term_type):
-                if isinstance(subject, URIRef) and str(subject).startswith(namespace):
-                    found.setdefault(subject, kind_of[term_type])
-        views = []
-        for term, kind in found.items():
-            name = str(term)[len(namespace) :]
-            views.append(
-                TermView(
-                    iri=str(term),
-                    name=name,
-                    label=text(term, RDFS.label, SKOS.prefLabel) or name,
-                    definition=text(term, SKOS.definition),
-                    comment=text(term, RDFS.comment),
-                    kind=kind,
-                    parents=_targets(graph, term, RDFS.subClassOf, SKOS.broader),
-                    domains=_targets(graph, term, RDFS.domain),
-                    ranges=_targets(graph, term, RDFS.range),
-                    equivalents=_targets(graph, term, OWL.equivalentClass),
-                )
-            )
-        return sorted(views, key=lambda view: view.label.lower())
-
-    classes = terms((OWL.Class, RDFS.Class), {OWL.Class: "class", RDFS.Class: "class"})
-    properties = terms(
-        (OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty, RDF.Property),
-        {
-            OWL.ObjectProperty: "object property",
-            OWL.DatatypeProperty: "datatype property",
-            OWL.AnnotationProperty: "annotation property",
-            RDF.Property: "property",
-        },
-    )
-    concepts = terms(
-        (SKOS.ConceptScheme, SKOS.Concept),
-        {SKOS.ConceptScheme: "concept scheme", SKOS.Concept: "concept"},
-    )
-    return OntologyView(
-        iri=str(header),
-        title=text(header, DCTERMS.title, RDFS.label) or str(header),
-        description=text(header, DCTERMS.description),
-        version=text(header, OWL.versionInfo),
-        version_iri=text(header, OWL.versionIRI),
-        modified=text(header, DCTERMS.modified),
-        license=text(header, DCTERMS.license),
-        comment=text(header, RDFS.comment),
-        classes=classes,
-        properties=properties,
-        concepts=concepts,
-    )
-
-
-def _english_first(value: Node) -> tuple[int, str]:
-    language = value.language if isinstance(value, Literal) else None
-    return (0 if language in (None, "en") else 1, str(value))
-
-
-def _targets(graph: Graph, term: URIRef, *predicates: URIRef) -> list[tuple[str, str]]:
-    """The IRIs a term points to; a class union (`owl:unionOf`) counts as its members."""
-    found: list[tuple[str, str]] = []
-    for predicate in predicates:
-        for target in graph.objects(term, predicate):
-            for member in _members(graph, target):
-                found.append((str(member), compact(str(member))))
-    return sorted(set(found), key=lambda pair: pair[1])
-
-
-def _members(graph: Graph, node: Node) -> Iterator[URIRef]:
-    if isinstance(node, URIRef):
-        yield node
-    elif isinstance(node, BNode):
-        union = graph.value(node, OWL.unionOf)
-        if union is not None:
-            for member in Collection(graph, union):
-                if isinstance(member, URIRef):
-                    yield member
-
-
-# ------------------------------------------------------------------------ shapes as a page
-
-
-def shape_views(graph: Graph) -> list[ShapeView]:
-    views = []
-    for shape in set(graph.subjects(RDF.type, SH.NodeShape)):
-        if not isinstance(shape, URIRef):
-            continue
-        target = graph.value(shape, SH.targetClass)
-        properties = []
-        for property_shape in graph.objects(shape, SH.property):
-            path = graph.value(property_shape, SH.path)
-            message = graph.value(property_shape, SH.message) or graph.value(
-                property_shape, SH.description
-            )
-            shown = compact(str(path)) if isinstance(path, URIRef) else "(a path expression)"
-            properties.append((shown, str(message or "")))
-        name = str(shape).rsplit("#", 1)[-1].rsplit("/", 1)[-1]
-        views.append(
-            ShapeView(
-                iri=str(shape),
-                name=name,
-                target=compact(str(target)) if target is not None else None,
-                message=str(graph.value(shape, SH.message) or "") or None,
-                properties=sorted(properties),
-            )
-        )
-    # the shapes with targets (what a class must satisfy) first, then the helpers
-    return sorted(views, key=lambda view: (view.target is None, view.name))
-
-
-# ------------------------------------------------------------------------ VoID as a page
-
-
-def void_facts(graph: Graph, settings: Settings) -> list[Fact]:
-    dataset = next(graph.subjects(RDF.type, VOID.Dataset), None)
-    if dataset is None:
-        return []
-    facts: list[Fact] = []
-    for name, predicate in (
-        ("Title", DCTERMS.title),
-        ("Description", DCTERMS.description),
-        ("Triples", VOID.triples),
-        ("Entities", VOID.entities),
-    ):
-        value = graph.value(dataset, predicate)
-        if value is not None:
-            facts.append(Fact(name, text=str(value)))
-    for name, predicate in (
-        ("License", DCTERMS.license),
-        ("Derived from", PROV.wasDerivedFrom),
-        ("SPARQL endpoint", VOID.sparqlEndpoint),
-    ):
-        value = graph.value(dataset, predicate)
-        if isinstance(value, URIRef):
-            href = local_href(str(value), settings.base_iri)
-            facts.append(Fact(name, links=[(href, str(value))]))
-    dumps = sorted(str(d) for d in graph.objects(dataset, VOID.dataDump))
-    if dumps:
-        links = [(local_href(dump, settings.base_iri), dump.rsplit("/", 1)[-1]) for dump in dumps]
-        facts.append(Fact("Dumps", links=links))
-    return facts
 
 
 # ------------------------------------------------------------------------ dumps
@@ -676,7 +505,7 @@ def editor_html(endpoint: str) -> str:
 def editor_prefixes() -> dict[str, str]:
     """The prefixes answers are shown with: the graph's own (`id/agency/` as `agency:`), then
     the vocabularies it uses."""
-    from graph.namespaces import BASE, KINDS
+    from graph.prefixes import BASE, KINDS
 
     prefixes = {kind: f"{BASE}id/{kind}/" for kind in KINDS}
     prefixes.update(PREFIXES)

@@ -34,7 +34,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse
-from rdflib import URIRef
 
 from api.app import StoreDep
 from api.catalogue import QUERIES_DIR
@@ -55,7 +54,8 @@ from api.html import (
 from api.negotiation import negotiate
 from api.settings import Settings, SettingsDep
 from api.stores import QueryStore, Rows
-from graph.namespaces import KINDS, PREFIXES
+from api.stores.preflight import iri_term
+from graph.prefixes import KINDS, PREFIXES
 
 router = APIRouter(tags=["resources"])
 
@@ -216,7 +216,7 @@ async def resource(
     result = await store.query(
         internal_query("resource-description"),
         result_format=media_type,
-        substitutions={"_iri": URIRef(iri)},
+        substitutions={"_iri": iri_term("_iri", iri)},
     )
     if not result.rows:
         return not_found(request, accept, "the graph says nothing about it")
@@ -254,7 +254,7 @@ async def resource_view(
     store: QueryStore, settings: Settings, iri: str, offers: Sequence[str], path: str
 ) -> ResourceView | None:
     """What the resource page shows, from three queries run side by side; None if unknown."""
-    bound = {"_iri": URIRef(iri)}
+    bound = {"_iri": iri_term("_iri", iri)}
     outgoing, passages, related = await asyncio.gather(
         store.select(internal_query("resource-outgoing"), bound),
         store.select(internal_query("resource-passages"), bound),

@@ -14,12 +14,10 @@ import hashlib
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
-from rdflib import BNode, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DCTERMS, RDF, VOID, XSD
 
 from api.app import StoreDep
 from api.disconnect import unless_client_leaves
@@ -40,10 +38,13 @@ from api.stores import QueryForm, QueryStore
 from api.stores.encoding import GRAPH_FORMATS, RESULT_FORMATS
 from api.stores.preflight import check_query
 
+if TYPE_CHECKING:
+    from rdflib import Graph
+
 router = APIRouter(tags=["SPARQL"])
 
-SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
-FORMATS = Namespace("http://www.w3.org/ns/formats/")
+SD = "http://www.w3.org/ns/sparql-service-description#"
+FORMATS = "http://www.w3.org/ns/formats/"
 
 RESULT_TYPES = list(RESULT_FORMATS)  # the default first: SPARQL JSON
 GRAPH_TYPES = list(GRAPH_FORMATS)  # the default first: Turtle
@@ -89,16 +90,16 @@ FORMAT_NAMES: dict[str, tuple[str | None, str | None]] = {
     "n3": (None, "text/turtle"),  # Turtle is N3; SPARQLWrapper asks for "n3"
 }
 RESULT_FORMAT_IRIS = {
-    "application/sparql-results+json": FORMATS.SPARQL_Results_JSON,
-    "application/sparql-results+xml": FORMATS.SPARQL_Results_XML,
-    "text/csv": FORMATS.SPARQL_Results_CSV,
-    "text/tab-separated-values": FORMATS.SPARQL_Results_TSV,
-    "text/turtle": FORMATS.Turtle,
-    "application/n-triples": FORMATS["N-Triples"],
-    "application/ld+json": FORMATS["JSON-LD"],
-    "application/rdf+xml": FORMATS.RDF_XML,
-    "application/n-quads": FORMATS["N-Quads"],
-    "application/trig": FORMATS.TriG,
+    "application/sparql-results+json": FORMATS + "SPARQL_Results_JSON",
+    "application/sparql-results+xml": FORMATS + "SPARQL_Results_XML",
+    "text/csv": FORMATS + "SPARQL_Results_CSV",
+    "text/tab-separated-values": FORMATS + "SPARQL_Results_TSV",
+    "text/turtle": FORMATS + "Turtle",
+    "application/n-triples": FORMATS + "N-Triples",
+    "application/ld+json": FORMATS + "JSON-LD",
+    "application/rdf+xml": FORMATS + "RDF_XML",
+    "application/n-quads": FORMATS + "N-Quads",
+    "application/trig": FORMATS + "TriG",
 }
 RDFLIB_FORMATS = {
     "text/turtle": "turtle",
@@ -256,18 +257,25 @@ def describe_service(request: Request, store: QueryStore, settings: Settings) ->
 
 
 def service_description(endpoint: str, triples: int, settings: Settings) -> Graph:
-    """sd:Service for this endpoint: language, result formats, features, default dataset."""
+    """sd:Service for this endpoint: language, result formats, features, default dataset.
+
+    rdflib is imported here, for this rare request only: a server that answers queries does
+    not load it (about 4 MiB)."""
+    from rdflib import BNode, Graph, Literal, Namespace, URIRef
+    from rdflib.namespace import DCTERMS, RDF, VOID, XSD
+
+    sd = Namespace(SD)
     graph = Graph(bind_namespaces="core")
-    graph.bind("sd", SD)
-    graph.bind("formats", FORMATS)
+    graph.bind("sd", sd)
+    graph.bind("formats", Namespace(FORMATS))
     graph.bind("void", VOID)
     graph.bind("dct", DCTERMS)
     service = URIRef(endpoint)
     dataset = URIRef(settings.base_iri + "dataset")
     default_graph = BNode()
-    graph.add((service, RDF.type, SD.Service))
-    graph.add((service, SD.endpoint, service))
-    graph.add((service, SD.supportedLanguage, SD.SPARQL11Query))
+    graph.add((service, RDF.type, sd.Service))
+    graph.add((service, sd.endpoint, service))
+    graph.add((service, sd.supportedLanguage, sd.SPARQL11Query))
     graph.add(
         (
             service,
@@ -276,13 +284,13 @@ def service_description(endpoint: str, triples: int, settings: Settings) -> Grap
         )
     )
     for format_iri in RESULT_FORMAT_IRIS.values():
-        graph.add((service, SD.resultFormat, format_iri))
+        graph.add((service, sd.resultFormat, URIRef(format_iri)))
     if settings.service_allowlist:
-        graph.add((service, SD.feature, SD.BasicFederatedQuery))
-    graph.add((service, SD.defaultDataset, dataset))
-    graph.add((dataset, RDF.type, SD.Dataset))
-    graph.add((dataset, SD.defaultGraph, default_graph))
-    graph.add((default_graph, RDF.type, SD.Graph))
+        graph.add((service, sd.feature, sd.BasicFederatedQuery))
+    graph.add((service, sd.defaultDataset, dataset))
+    graph.add((dataset, RDF.type, sd.Dataset))
+    graph.add((dataset, sd.defaultGraph, default_graph))
+    graph.add((default_graph, RDF.type, sd.Graph))
     graph.add((default_graph, VOID.triples, Literal(triples, datatype=XSD.integer)))
     return graph
 

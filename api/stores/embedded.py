@@ -89,7 +89,7 @@ class EmbeddedStore:
         try:
             await asyncio.to_thread(self._prepare, graph_dir)
             loaded = time.perf_counter()
-            from graph.namespaces import PREFIXES
+            from graph.prefixes import PREFIXES
 
             source: dict[str, object] = (
                 {"files": [str(path) for path in self._files], "graph": self.settings.graph_iri}

@@ -130,6 +130,14 @@ def bind_as_values(
     return text, check_query(text, settings)
 
 
+def iri_term(name: str, iri: str) -> ox.NamedNode:
+    """The IRI as a pyoxigraph term for `name`; 422 if it is not a valid IRI."""
+    try:
+        return ox.NamedNode(iri)
+    except ValueError as exc:
+        raise bad_parameter(f"the value for {name} is not a valid RDF term", str(exc)) from exc
+
+
 def oxigraph_term(name: str, term: object) -> ox.NamedNode | ox.Literal:
     if isinstance(term, ox.NamedNode | ox.Literal):
         return term
@@ -165,7 +173,7 @@ def syntax_error(message: str, sparql: str | None = None) -> ApiError:
     }
     missing = undeclared_prefixes(sparql) if sparql and "Prefix not found" in reason else []
     if missing:
-        from graph.namespaces import PREFIXES
+        from graph.prefixes import PREFIXES
 
         names = ", ".join(f"{name}:" for name in missing)
         known = [f"PREFIX {n}: <{PREFIXES[n]}>" for n in missing if n in PREFIXES]

@@ -218,7 +218,7 @@ class RemoteStore:
                             406, f"a CONSTRUCT or DESCRIBE answer cannot be {result_format}"
                         )
                     triples = ox.parse(stream, format=graph_format)
-                    from graph.namespaces import PREFIXES
+                    from graph.prefixes import PREFIXES
 
                     return "triples", encode_triples(triples, result_format, cap, PREFIXES)
             except SyntaxError as exc:
