@@ -23,7 +23,7 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import pyoxigraph as ox
 from rich import box
@@ -301,21 +301,7 @@ def _run_involving(
     title = "involving: " + " and ".join(
         f"{e['label']} ({e['matched']})" for e in entities if isinstance(e, dict)
     )
-    table = Rows(
-        [
-            {
-                "kind": row["kind"],
-                "label": row["label"],
-                "commitments": ", ".join(str(n) for n in row["commitments"]),
-                "dates": format_dates(row["startDate"], row["endDate"]),
-                "status": row["status"],
-                "via": row["via"],
-                "iri": row["iri"],
-            }
-            for row in rows
-        ],
-        columns=("kind", "label", "commitments", "dates", "status", "via", "iri"),
-    )
+    table = _fact_rows(rows, ("kind", "label", "commitments", "dates", "status", "via", "iri"))
     _paged(console, lambda c: _print_rows(c, table, title), len(table))
     return 0
 
@@ -368,25 +354,28 @@ def _print_answer(console: Console, result: Mapping[str, object]) -> None:
             columns=("actor", "type", "facts", "iri"),
         )
     else:
-        table = Rows(
-            [
-                {
-                    "kind": r["kind"],
-                    "label": r["label"],
-                    "commitments": ", ".join(str(n) for n in r["commitments"]),
-                    "dates": format_dates(r["startDate"], r["endDate"]),
-                    "status": r["status"],
-                    "amount": format_eur(r["amountEUR"]) if r["amountEUR"] is not None else "",
-                    "via": r["via"],
-                }
-                for r in rows
-            ],
-            columns=("kind", "label", "commitments", "dates", "status", "amount", "via"),
+        table = _fact_rows(
+            rows, ("kind", "label", "commitments", "dates", "status", "amount", "via")
         )
     _print_rows(console, table, None)
     total = result.get("total")
     if isinstance(total, dict):
         console.print(f"[bold]total[/bold]: {total['text']} (each sum counted once)")
+
+
+def _fact_rows(rows: list[Any], columns: tuple[str, ...]) -> Rows:
+    """Rows in /involving's shape (also /ask's), as the terminal prints them."""
+
+    def cell(row: Mapping[str, Any], column: str) -> object:
+        if column == "commitments":
+            return ", ".join(str(n) for n in row["commitments"])
+        if column == "dates":
+            return format_dates(row["startDate"], row["endDate"])
+        if column == "amount":
+            return format_eur(row["amountEUR"]) if row["amountEUR"] is not None else ""
+        return row[column]
+
+    return Rows([{c: cell(row, c) for c in columns} for row in rows], columns=columns)
 
 
 def read_query(source: str | None, stdin: TextIO) -> str:
