@@ -55,7 +55,6 @@ class Item:
 
     kind: str  # "bullet" | "paragraph" | "heading"
     span: Span
-    bold: list[Span] = field(default_factory=list)
     parent: int | None = None  # index of the item this one is part of, within the same list
 
 
@@ -413,7 +412,7 @@ def _write_items(out: _Writer, entries: list[_Entry]) -> list[Item]:
     for entry in entries:
         if entry.kind == "bullet":
             out.write("• ")
-        span, bolds = out.write_runs(entry.runs)
+        span, _ = out.write_runs(entry.runs)
         out.write("\n")
-        items.append(Item(entry.kind, span, bolds, entry.parent))
+        items.append(Item(entry.kind, span, entry.parent))
     return items

@@ -46,11 +46,13 @@ def find_amounts(text: str) -> list[MoneyMention]:
         number = Decimal(m.group(2).replace(",", "."))
         scale = SCALES.get(m.group(3) or "", Decimal(1))
         phrase = text[_after_qualifier(m) : m.end()].strip()
-        found.append(MoneyMention(m.start(), m.end(), phrase, _whole(number * scale), m.group(1)))
+        found.append(
+            MoneyMention(m.start(), m.end(), phrase, whole_units(number * scale), m.group(1))
+        )
     for m in _WORDS.finditer(text):
         amount = _WORD_NUMBERS[m.group(2)] * SCALES[m.group(3)]
         phrase = text[_after_qualifier(m) : m.end()].strip()
-        found.append(MoneyMention(m.start(), m.end(), phrase, _whole(amount), m.group(1)))
+        found.append(MoneyMention(m.start(), m.end(), phrase, whole_units(amount), m.group(1)))
     found.sort(key=lambda x: x.start)
     return found
 
@@ -59,5 +61,5 @@ def _after_qualifier(m: re.Match[str]) -> int:
     return m.start() if m.group(1) is None else m.end(1) + 1
 
 
-def _whole(amount: Decimal) -> Decimal:
+def whole_units(amount: Decimal) -> Decimal:
     return amount.quantize(Decimal(1)) if amount == amount.to_integral_value() else amount

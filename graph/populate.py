@@ -34,7 +34,7 @@ from graph.facts import Unit as FactUnit
 from graph.gazetteer import Entity, Matcher
 from graph.labels import action_label, euro, event_label, names_only, shorten, sum_label
 from graph.letter import Commitment, Item, Letter, Paragraph, Span
-from graph.money import find_amounts
+from graph.money import find_amounts, whole_units
 from graph.namespaces import BASE, DCT, EMK, FOAF, OA, PROV, SCHEMA, SKOS, resource, slugify
 from graph.restatements import Restatements, Written, happening_kinds
 from graph.sentences import split_sentences
@@ -737,9 +737,7 @@ class GraphWriter:
         a note saying why; the label says what is meant."""
         g = self.g
         node = self.funding_in(correction.span)
-        written = Decimal(str(g.value(node, EMK.amountEUR)))
-        if written == written.to_integral_value():
-            written = written.quantize(Decimal(1))
+        written = whole_units(Decimal(str(g.value(node, EMK.amountEUR))))
         meant = Decimal(correction.amount)
         g.set((node, EMK.amountEUR, _decimal(meant)))
         g.add((node, EMK.amountAsWritten, _decimal(written)))
