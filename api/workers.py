@@ -12,9 +12,12 @@ length-prefixed frames, so a job costs one write and one read callback.
 
 Jobs wait for a free process in one queue, ordered so that a slow query does not hold up quick
 ones: the pool remembers how long queries of each shape (the text with its literals and numbers
-blanked) took when they took long, and a waiting job's turn is its arrival time plus that cost.
-A new shape counts as quick; a slow query still gets its turn once the quick ones that arrived
-within its expected run time have gone.
+blanked) took when they took long, and a waiting job's turn is its arrival time plus
+`COST_WEIGHT` times that cost (at most half its time limit). A new shape counts as quick; a
+slower query still gets its turn once the quicker ones that arrived within that delay have gone.
+Time-slicing every query, as a threaded server does, would stretch a query by the number of
+queries sharing the cores; the weight bounds a slow query's wait to about that stretch while
+the quick ones, most of the answers, are served at once.
 
 Ordering cannot help when every process is running a long query. Then, once they all have run
 for `spare_after` seconds and a job is waiting, the pool starts a spare process (up to `spares`
@@ -57,9 +60,16 @@ QUERY_PROCESS_PATH = tuple(
 
 log = logging.getLogger("emkg.workers")
 
-#: a job that ran at least this long teaches the pool the cost of its shape (well above what a
-#: quick query takes on a busy machine: below it, the pool computes no shapes at all)
+#: a job that ran at least this long teaches the pool the cost of its shape, which then waits
+#: behind quicker ones (well above what a small query takes on a busy machine: while no shape
+#: is known, the pool computes no shapes at all)
+LEARN_SECONDS = 0.05
+#: a shape whose cost is at least this is slow: spares do not take it
 SLOW_SECONDS = 0.25
+#: a waiting job's turn is its arrival time plus this many times its shape's cost: quicker jobs
+#: that arrive within that delay go first (about what time-slicing 16 connections on 2 cores
+#: would stretch it by)
+COST_WEIGHT = 10.0
 MAX_SHAPES = 4096
 _SHAPE = re.compile(r"\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'|\b\d+(?:\.\d*)?(?:[eE][+-]?\d+)?")
 
@@ -169,6 +179,7 @@ class _Task:
     worker: _Worker | None = None
     started: float = 0.0
     expiry: asyncio.TimerHandle | None = None
+    shape: str | None = None  # computed when the job had to wait and some shape's cost is known
 
 
 @dataclass(eq=False)
@@ -267,8 +278,11 @@ class WorkerPool:
         if self._idle:
             self._dispatch(self._idle.pop(), task)
         else:
-            cost = self._costs.get(query_shape(job.sparql), 0.0) if self._costs else 0.0
-            waiting = _Waiting(loop.time() + cost, next(self._numbers), task, not cost)
+            if self._costs:
+                task.shape = query_shape(job.sparql)
+            cost = self._costs.get(task.shape, 0.0) if task.shape is not None else 0.0
+            delay = min(COST_WEIGHT * cost, timeout / 2)
+            waiting = _Waiting(loop.time() + delay, next(self._numbers), task, cost < SLOW_SECONDS)
             heapq.heappush(self._waiting, waiting)
             task.expiry = loop.call_later(timeout, self._waited_too_long, task)
             if self.spares:
@@ -326,7 +340,7 @@ class WorkerPool:
             task.expiry.cancel()
         if not task.reply.done():
             task.reply.set_result(frame)
-        self._learn(task.sparql, asyncio.get_running_loop().time() - task.started)
+        self._learn(task.sparql, asyncio.get_running_loop().time() - task.started, task.shape)
         self._release(worker)
 
     def _release(self, worker: _Worker) -> None:
@@ -410,14 +424,15 @@ class WorkerPool:
         if not worker.spare and not self._closed:
             self._background_task(self._replace())
 
-    def _learn(self, sparql: str, seconds: float) -> None:
-        """Remember the cost of a slow query's shape; forget it when it has become quick."""
-        if seconds < SLOW_SECONDS and not self._costs:
+    def _learn(self, sparql: str, seconds: float, shape: str | None = None) -> None:
+        """Remember the cost of a shape that took long; forget it when it has become quick.
+        `shape`: the query's, if already computed (a quick job's is computed for nothing else)."""
+        if seconds < LEARN_SECONDS and (shape is None or shape not in self._costs):
             return
-        shape = query_shape(sparql)
+        shape = shape if shape is not None else query_shape(sparql)
         known = self._costs.pop(shape, None)
         cost = seconds if known is None else (known + seconds) / 2
-        if cost >= SLOW_SECONDS:
+        if cost >= LEARN_SECONDS:
             self._costs[shape] = cost  # the most recently seen last
             if len(self._costs) > MAX_SHAPES:
                 del self._costs[next(iter(self._costs))]

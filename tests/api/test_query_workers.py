@@ -162,6 +162,41 @@ def test_quick_queries_go_before_a_shape_known_to_be_slow(store_path: Path) -> N
     assert asyncio.run(scenario()) == ["quick", "slow shape"]
 
 
+def test_a_quick_query_passes_a_slower_one_that_came_well_before_it(store_path: Path) -> None:
+    """A shape seen to take 0.1 s waits behind a quick query that arrived 0.3 s after it (its
+    turn is put back by several times its cost), where arrival order alone would run it first;
+    a quick run teaches the pool nothing."""
+    slow = "SELECT ?s WHERE { ?s ?p ?o } LIMIT 3"
+    quick = "SELECT ?s WHERE { ?s ?p ?o } ORDER BY ?s LIMIT 3"
+
+    async def scenario() -> list[str]:
+        pool = WorkerPool(store_path, 1)
+        await pool.start()
+        finished: list[str] = []
+
+        async def run(name: str, sparql: str) -> None:
+            await pool.run(Job(sparql, JSON, 10), timeout=10)
+            finished.append(name)
+
+        try:
+            pool._learn(quick, 0.001)
+            assert not pool._costs
+            pool._learn("SELECT ?s WHERE { ?s ?p ?o } LIMIT 99", 0.1)
+            blocker = asyncio.create_task(pool.run(Job(RUNAWAY_QUERY, JSON, 10), timeout=0.8))
+            await asyncio.sleep(0.05)
+            waiting = [asyncio.create_task(run("slower shape", slow))]
+            await asyncio.sleep(0.3)
+            waiting.append(asyncio.create_task(run("quick", quick)))
+            with pytest.raises(QueryTimeoutError):
+                await blocker
+            await asyncio.gather(*waiting)
+        finally:
+            await pool.close()
+        return finished
+
+    assert asyncio.run(scenario()) == ["quick", "slower shape"]
+
+
 def test_a_worker_that_cannot_open_the_store_fails_start(tmp_path: Path) -> None:
     async def scenario() -> None:
         pool = WorkerPool(tmp_path / "no-store-here", 1, start_timeout=20)
