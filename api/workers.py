@@ -17,7 +17,9 @@ blanked) took when they took long, and a waiting job's turn is its arrival time 
 slower query still gets its turn once the quicker ones that arrived within that delay have gone.
 Time-slicing every query, as a threaded server does, would stretch a query by the number of
 queries sharing the cores; the weight bounds a slow query's wait to about that stretch while
-the quick ones, most of the answers, are served at once.
+the quick ones, most of the answers, are served at once. While no job has taken long for
+`ORDER_SECONDS`, every job counts as quick and no shape is computed (a never-repeated query's
+shape costs about as much as its guard).
 
 Ordering cannot help when every process is running a long query. Then, once they all have run
 for `spare_after` seconds and a job is waiting, the pool starts a spare process (up to `spares`
@@ -70,6 +72,9 @@ SLOW_SECONDS = 0.25
 #: that arrive within that delay go first (about what time-slicing 16 connections on 2 cores
 #: would stretch it by)
 COST_WEIGHT = 10.0
+#: the queue is ordered by cost only this long after a job took LEARN_SECONDS or more: while
+#: every job is quick, arrival order is all there is, and no query's shape is computed
+ORDER_SECONDS = 10.0
 MAX_SHAPES = 4096
 _SHAPE = re.compile(r"\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'|\b\d+(?:\.\d*)?(?:[eE][+-]?\d+)?")
 
@@ -254,6 +259,7 @@ class WorkerPool:
         self._waiting: list[_Waiting] = []
         self._numbers = itertools.count()
         self._costs: dict[str, float] = {}  # query shape -> seconds, for shapes seen to be slow
+        self._order_until = 0.0  # the loop's time until which the queue is ordered by cost
         self._background: set[asyncio.Task[None]] = set()
         self._closed = False
 
@@ -278,11 +284,12 @@ class WorkerPool:
         if self._idle:
             self._dispatch(self._idle.pop(), task)
         else:
-            if self._costs:
+            now = loop.time()
+            if self._costs and now < self._order_until:
                 task.shape = query_shape(job.sparql)
             cost = self._costs.get(task.shape, 0.0) if task.shape is not None else 0.0
             delay = min(COST_WEIGHT * cost, timeout / 2)
-            waiting = _Waiting(loop.time() + delay, next(self._numbers), task, cost < SLOW_SECONDS)
+            waiting = _Waiting(now + delay, next(self._numbers), task, cost < SLOW_SECONDS)
             heapq.heappush(self._waiting, waiting)
             task.expiry = loop.call_later(timeout, self._waited_too_long, task)
             if self.spares:
@@ -429,6 +436,8 @@ class WorkerPool:
         `shape`: the query's, if already computed (a quick job's is computed for nothing else)."""
         if seconds < LEARN_SECONDS and (shape is None or shape not in self._costs):
             return
+        if seconds >= LEARN_SECONDS:
+            self._order_until = asyncio.get_running_loop().time() + ORDER_SECONDS
         shape = shape if shape is not None else query_shape(sparql)
         known = self._costs.pop(shape, None)
         cost = seconds if known is None else (known + seconds) / 2
