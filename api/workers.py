@@ -259,6 +259,7 @@ class WorkerPool:
         self._waiting: list[_Waiting] = []
         self._numbers = itertools.count()
         self._costs: dict[str, float] = {}  # query shape -> seconds, for shapes seen to be slow
+        self._slow_once: dict[str, float] = {}  # shapes seen to take long once: not yet trusted
         self._order_until = 0.0  # the loop's time until which the queue is ordered by cost
         self._background: set[asyncio.Task[None]] = set()
         self._closed = False
@@ -432,19 +433,25 @@ class WorkerPool:
             self._background_task(self._replace())
 
     def _learn(self, sparql: str, seconds: float, shape: str | None = None) -> None:
-        """Remember the cost of a shape that took long; forget it when it has become quick.
-        `shape`: the query's, if already computed (a quick job's is computed for nothing else)."""
+        """Remember the cost of a shape seen to take long twice (once may be a busy machine's
+        doing); forget it when it has become quick. `shape`: the query's, if already computed
+        (a quick job's is computed for nothing else)."""
         if seconds < LEARN_SECONDS and (shape is None or shape not in self._costs):
+            if shape is not None:
+                self._slow_once.pop(shape, None)
             return
         if seconds >= LEARN_SECONDS:
             self._order_until = asyncio.get_running_loop().time() + ORDER_SECONDS
         shape = shape if shape is not None else query_shape(sparql)
         known = self._costs.pop(shape, None)
-        cost = seconds if known is None else (known + seconds) / 2
+        if known is None:
+            known = self._slow_once.pop(shape, None)
+            if known is None:  # the first time: not trusted yet
+                _remember(self._slow_once, shape, seconds)
+                return
+        cost = (known + seconds) / 2
         if cost >= LEARN_SECONDS:
-            self._costs[shape] = cost  # the most recently seen last
-            if len(self._costs) > MAX_SHAPES:
-                del self._costs[next(iter(self._costs))]
+            _remember(self._costs, shape, cost)
 
     # ------------------------------------------------------------------ spares
 
@@ -568,6 +575,13 @@ class WorkerPool:
         task: asyncio.Task[None] = asyncio.get_running_loop().create_task(coroutine)
         self._background.add(task)
         task.add_done_callback(self._background.discard)
+
+
+def _remember(costs: dict[str, float], shape: str, cost: float) -> None:
+    """A shape's cost, the most recently seen last; the least recently seen go past MAX_SHAPES."""
+    costs[shape] = cost
+    if len(costs) > MAX_SHAPES:
+        del costs[next(iter(costs))]
 
 
 def _fail(task: _Task, error: Exception) -> None:
