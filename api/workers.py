@@ -13,7 +13,7 @@ length-prefixed frames, so a job costs one write and one read callback.
 Jobs wait for a free process in one queue, ordered so that a slow query does not hold up quick
 ones: the pool remembers how long queries of each shape (the text with its literals and numbers
 blanked) took when they took long, and a waiting job's turn is its arrival time plus
-`COST_WEIGHT` times that cost (at most half its time limit). A new shape counts as quick; a
+`COST_WEIGHT` times that cost (at most `MAX_DELAY_SECONDS`). A new shape counts as quick; a
 slower query still gets its turn once the quicker ones that arrived within that delay have gone.
 Time-slicing every query, as a threaded server does, would stretch a query by the number of
 queries sharing the cores; the weight bounds a slow query's wait to about that stretch while
@@ -72,6 +72,8 @@ SLOW_SECONDS = 0.25
 #: that arrive within that delay go first (about what time-slicing 16 connections on 2 cores
 #: would stretch it by)
 COST_WEIGHT = 10.0
+#: and never more than this (nor half its time limit): a slow query is not put back for seconds
+MAX_DELAY_SECONDS = 1.0
 #: the queue is ordered by cost only this long after a job took LEARN_SECONDS or more: while
 #: every job is quick, arrival order is all there is, and no query's shape is computed
 ORDER_SECONDS = 10.0
@@ -289,7 +291,7 @@ class WorkerPool:
             if self._costs and now < self._order_until:
                 task.shape = query_shape(job.sparql)
             cost = self._costs.get(task.shape, 0.0) if task.shape is not None else 0.0
-            delay = min(COST_WEIGHT * cost, timeout / 2)
+            delay = min(COST_WEIGHT * cost, MAX_DELAY_SECONDS, timeout / 2)
             waiting = _Waiting(now + delay, next(self._numbers), task, cost < SLOW_SECONDS)
             heapq.heappush(self._waiting, waiting)
             task.expiry = loop.call_later(timeout, self._waited_too_long, task)
