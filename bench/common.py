@@ -237,6 +237,7 @@ def start_ours(
         "--log-level",
         "warning",
         "--no-access-log",
+        "--no-proxy-headers",  # as `emkg serve`: the app reads X-Forwarded-For itself
     ]
     env = {
         "EMKG_GRAPH_DIR": str(graph_dir),

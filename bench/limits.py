@@ -184,10 +184,9 @@ def query_processes(server_pid: int) -> list[int]:
     """The server's query processes (`python -m api.query_process`), by id."""
     found = []
     for pid in process_tree(server_pid):
-        with contextlib.suppress(OSError):
-            with open(f"/proc/{pid}/cmdline", "rb") as stream:
-                if b"api.query_process" in stream.read():
-                    found.append(pid)
+        with contextlib.suppress(OSError), open(f"/proc/{pid}/cmdline", "rb") as stream:
+            if b"api.query_process" in stream.read():
+                found.append(pid)
     return found
 
 
