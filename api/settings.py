@@ -142,6 +142,18 @@ class Settings(BaseSettings):
             return tuple(part for part in text.replace(",", " ").split() if part)
         return value
 
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_networks(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        import ipaddress
+
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError as exc:
+                raise ValueError(f"not an address or network: {entry!r}") from exc
+        return value
+
     @field_validator("endpoint", mode="before")
     @classmethod
     def _blank_is_none(cls, value: object) -> object:

@@ -63,7 +63,8 @@ class GreedyResult:
     light_latencies: list[float] = field(default_factory=list)
     light_statuses: Counter[int] = field(default_factory=Counter)
     greedy_statuses: Counter[int] = field(default_factory=Counter)
-    greedy_errors: list[str] = field(default_factory=list)  # 429 bodies' "error", first few
+    #: the first 429 of each limit: its setting -> (the error, the Retry-After header)
+    refusals: dict[str, tuple[str, str | None]] = field(default_factory=dict)
 
     @property
     def light_p95(self) -> float:
@@ -104,9 +105,13 @@ def greedy_client(
                     continue
                 with lock:
                     result.greedy_statuses[answer.status_code] += 1
-                    if answer.status_code == 429 and len(result.greedy_errors) < 3:
-                        with contextlib.suppress(ValueError):
-                            result.greedy_errors.append(answer.json()["error"])
+                    if answer.status_code == 429:
+                        with contextlib.suppress(ValueError, KeyError, TypeError):
+                            body = answer.json()
+                            result.refusals.setdefault(
+                                body["detail"]["setting"],
+                                (body["error"], answer.headers.get("retry-after")),
+                            )
 
     hogs = [threading.Thread(target=hog, daemon=True) for _ in range(greedy)]
     for thread in hogs:
@@ -266,8 +271,8 @@ def run_all(
     finally:
         server.stop()
     lines.append(f"  greedy client  {greedy.summary()}")
-    if greedy.greedy_errors:
-        lines.append(f"                 the greedy client was told: {greedy.greedy_errors[0]}")
+    for setting, (error, retry_after) in sorted(greedy.refusals.items()):
+        lines.append(f"                 429 ({setting}, Retry-After {retry_after}): {error}")
     server = start_ours("limits-memory", graph_dir, workdir)
     try:
         memory = memory_hungry(server.base, server.pid)
