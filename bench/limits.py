@@ -40,6 +40,8 @@ KILL_MIX = (
     "ASK {{ ?s ?p {n} }}",
     "SELECT (COUNT(*) AS ?c) WHERE {{ ?s a ?t }} LIMIT {n}",
 )
+LIGHT_P95_S = 0.5
+PEAK_MB = 1500.0
 GREEDY_ADDRESS = "127.0.0.2"
 LIGHT_ADDRESS = "127.0.0.3"
 KILL_ADDRESSES = ("127.0.0.4", "127.0.0.5", "127.0.0.6", "127.0.0.7")
@@ -261,31 +263,48 @@ def killed_processes(
 
 def run_all(
     graph_dir: Path, workdir: Path, *, greedy_s: float = 10.0, kill_s: float = 24.0
-) -> list[str]:
-    """The three scenarios, each on a fresh server with the default settings; the figures as
-    lines to print."""
+) -> tuple[list[str], bool]:
+    """The three scenarios, each on a fresh server with the default settings: the figures as
+    lines to print, and whether each met its mark (the light client's p95 under 0.5 s without
+    a failure and 429s for the greedy one; the memory-hungry query stopped at the memory limit
+    with the server's peak under 1.5 GB; no failed request under kills)."""
     lines = []
-    server = start_ours("limits-greedy", graph_dir, workdir, extra_env={"EMKG_CACHE_BYTES": "0"})
+    server = start_ours(
+        "limits-greedy",
+        graph_dir,
+        workdir,
+        extra_env={"EMKG_CACHE_BYTES": "0"},
+        client_shares=True,
+    )
     try:
         greedy = greedy_client(server.base, greedy_s)
     finally:
         server.stop()
-    lines.append(f"  greedy client  {greedy.summary()}")
+    greedy_ok = (
+        greedy.light_p95 < LIGHT_P95_S and not greedy.light_failures and greedy.greedy_statuses[429]
+    )
+    lines.append(f"  greedy client  {_mark(greedy_ok)} {greedy.summary()}")
     for setting, (error, retry_after) in sorted(greedy.refusals.items()):
         lines.append(f"                 429 ({setting}, Retry-After {retry_after}): {error}")
-    server = start_ours("limits-memory", graph_dir, workdir)
+    server = start_ours("limits-memory", graph_dir, workdir, client_shares=True)
     try:
         memory = memory_hungry(server.base, server.pid)
     finally:
         server.stop()
-    lines.append(f"  memory hungry  {memory.summary()}")
-    server = start_ours("limits-kills", graph_dir, workdir)
+    memory_ok = memory.status == 507 and memory.peak_mb < PEAK_MB
+    lines.append(f"  memory hungry  {_mark(memory_ok)} {memory.summary()}")
+    server = start_ours("limits-kills", graph_dir, workdir, client_shares=True)
     try:
         kills = killed_processes(server.base, server.pid, kill_s)
     finally:
         server.stop()
-    lines.append(f"  killed procs   {kills.summary()}")
-    return lines
+    kills_ok = kills.failures == 0 and kills.requests > 0
+    lines.append(f"  killed procs   {_mark(kills_ok)} {kills.summary()}")
+    return lines, bool(greedy_ok and memory_ok and kills_ok)
+
+
+def _mark(ok: object) -> str:
+    return "ok  " if ok else "MISS"
 
 
 def main() -> int:
@@ -293,11 +312,11 @@ def main() -> int:
 
     workdir = Path(tempfile.mkdtemp(prefix="emkg-limits-"))
     try:
-        for line in run_all(ensure_built(DEFAULT_OUT), workdir):
-            print(line, flush=True)
+        lines, ok = run_all(ensure_built(DEFAULT_OUT), workdir)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    return 0
+    print("\n".join(lines))
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":
