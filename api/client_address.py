@@ -24,7 +24,7 @@ from functools import lru_cache
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from api.client_shares import current_client
+from api.client_shares import Visit, current_client
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 SCHEMES = frozenset({"http", "https", "ws", "wss"})
@@ -90,7 +90,7 @@ class ClientAddress:
         host = peer[0] if peer else ""
         if self.networks and host and is_trusted(host, self.networks):
             host = self._behind_proxy(scope, host)
-        token = current_client.set(client_key(host) if host else None)
+        token = current_client.set(Visit(client_key(host)) if host else None)
         try:
             await self.app(scope, receive, send)
         finally:

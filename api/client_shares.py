@@ -5,7 +5,8 @@ others. Like the Wikidata Query Service, each client (by address: `api.client_ad
 
 - a cap on queries running or waiting at once (`EMKG_CLIENT_QUERIES`, by default as many as
   the server process has query processes, so the spare processes stay for the others): one more
-  gets 429 at once;
+  gets 429 at once. A request counts once however many queries it runs side by side (a page
+  runs several): the cap is on a client's requests that have queries running or waiting;
 - a budget of query-process time over any sliding minute (`EMKG_CLIENT_SECONDS_PER_MINUTE`,
   60 s by default): once spent, the client gets 429 until enough of it is a minute old.
 
@@ -28,9 +29,21 @@ from contextvars import ContextVar
 
 from api.errors import ApiError
 
-#: the client of the request being answered (set by `api.client_address.ClientAddress`); None
-#: outside a request (the warm-up, the command line): such queries are not counted
-current_client: ContextVar[str | None] = ContextVar("emkg_client", default=None)
+
+class Visit:
+    """One request of one client: its queries running or waiting now (a page runs several at
+    once; asyncio.gather's tasks share this object through the context)."""
+
+    __slots__ = ("client", "running")
+
+    def __init__(self, client: str) -> None:
+        self.client = client
+        self.running = 0
+
+
+#: the request being answered (set by `api.client_address.ClientAddress`); None outside a
+#: request (the warm-up, the command line): such queries are not counted
+current_client: ContextVar[Visit | None] = ContextVar("emkg_client", default=None)
 
 WINDOW_SECONDS = 60.0
 CONCURRENCY_RETRY_AFTER = 1
@@ -55,10 +68,15 @@ class ClientShares:
         self._spent: dict[str, deque[tuple[float, float]]] = {}  # (when, seconds), oldest first
         self._totals: dict[str, float] = {}
 
-    def enter(self, client: str | None) -> None:
-        """Count a query in, or raise the 429 of the limit it would pass."""
-        if client is None:
+    def enter(self, visit: Visit | None) -> None:
+        """Count a query of this request in, or raise the 429 of the limit it would pass (a
+        request's further queries side by side with its first are not checked again)."""
+        if visit is None:
             return
+        if visit.running:
+            visit.running += 1
+            return
+        client = visit.client
         active = self._active.get(client, 0)
         if self.max_queries and active >= self.max_queries:
             raise ApiError(
@@ -92,10 +110,15 @@ class ClientShares:
                     headers={"Retry-After": str(wait)},
                 )
         self._active[client] = active + 1
+        visit.running = 1
 
-    def leave(self, client: str | None) -> None:
-        if client is None:
+    def leave(self, visit: Visit | None) -> None:
+        if visit is None:
             return
+        visit.running -= 1
+        if visit.running > 0:
+            return
+        client = visit.client
         active = self._active.get(client, 0) - 1
         if active > 0:
             self._active[client] = active

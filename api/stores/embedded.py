@@ -198,12 +198,12 @@ class EmbeddedStore:
         return self.settings.row_cap
 
     async def _run(self, job: Job) -> Reply:
-        client = current_client.get()
-        self.shares.enter(client)  # 429 past the client's share
+        visit = current_client.get()
+        self.shares.enter(visit)  # 429 past the client's share
         try:
-            return await self._run_once_more_if_lost(job, client)
+            return await self._run_once_more_if_lost(job, visit.client if visit else None)
         finally:
-            self.shares.leave(client)
+            self.shares.leave(visit)
 
     async def _run_once_more_if_lost(self, job: Job, client: str | None) -> Reply:
         """The query, run again on a fresh process if its process died under it (not at the

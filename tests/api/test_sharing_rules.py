@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from api.client_address import client_key, forwarded_client, parse_networks
-from api.client_shares import ClientShares
+from api.client_shares import ClientShares, Visit
 from api.errors import ApiError
 from api.fair_queue import FairQueue
 from api.memory_limit import died_of_memory
@@ -63,18 +63,33 @@ class Clock:
 
 def test_queries_at_once_are_capped_per_client() -> None:
     shares = ClientShares(2, 0)
-    shares.enter("a")
-    shares.enter("a")
+    first, second, third = Visit("a"), Visit("a"), Visit("a")
+    shares.enter(first)
+    shares.enter(second)
     with pytest.raises(ApiError) as refused:
-        shares.enter("a")
+        shares.enter(third)
     assert refused.value.status == 429
     assert refused.value.headers["Retry-After"] == "1"
     assert refused.value.detail["setting"] == "EMKG_CLIENT_QUERIES"  # type: ignore[index]
-    shares.enter("b")  # another client keeps its share
-    shares.leave("a")
-    shares.enter("a")
+    shares.enter(Visit("b"))  # another client keeps its share
+    shares.leave(first)
+    shares.enter(third)
     shares.enter(None)  # outside a request: not counted
     assert shares.in_flight("a") == 2
+
+
+def test_a_request_running_queries_side_by_side_counts_once() -> None:
+    shares = ClientShares(1, 0)
+    page = Visit("a")
+    for _ in range(4):  # a page's queries, all at once
+        shares.enter(page)
+    assert shares.in_flight("a") == 1
+    with pytest.raises(ApiError):
+        shares.enter(Visit("a"))  # another request of the same client
+    for _ in range(4):
+        shares.leave(page)
+    assert shares.in_flight("a") == 0
+    shares.enter(Visit("a"))
 
 
 def test_query_time_is_budgeted_over_a_sliding_minute() -> None:
@@ -86,14 +101,14 @@ def test_query_time_is_budgeted_over_a_sliding_minute() -> None:
     shares.charge("b", 1.0)
     clock.now += 5
     with pytest.raises(ApiError) as refused:
-        shares.enter("a")
+        shares.enter(Visit("a"))
     assert refused.value.status == 429
     assert refused.value.detail["setting"] == "EMKG_CLIENT_SECONDS_PER_MINUTE"  # type: ignore[index]
     # the 4 s charged 25 s ago leave the minute in 35 s: then 7 s < 10 s
     assert refused.value.headers["Retry-After"] == "35"
-    shares.enter("b")
+    shares.enter(Visit("b"))
     clock.now += 35
-    shares.enter("a")
+    shares.enter(Visit("a"))
     assert shares.spent("a") == pytest.approx(7.0)
     clock.now += 60
     assert shares.spent("a") == 0.0
@@ -102,7 +117,7 @@ def test_query_time_is_budgeted_over_a_sliding_minute() -> None:
 def test_no_budget_charges_nothing() -> None:
     shares = ClientShares(0, 0)
     shares.charge("a", 1e6)
-    shares.enter("a")
+    shares.enter(Visit("a"))
     assert shares.spent("a") == 0.0
 
 
