@@ -49,13 +49,15 @@ class FairQueue(Generic[W]):
 
     def pop(self) -> W | None:
         """The first job, still wanted, of the next client in turn."""
-        for client in list(self._lines):
-            line = self._lines.pop(client)
+        lines = self._lines
+        while lines:
+            client = next(iter(lines))
+            line = lines.pop(client)
             while line:
                 waiting = heapq.heappop(line)
                 if not waiting.gone():
                     if line:
-                        self._lines[client] = line  # to the back of the rotation
+                        lines[client] = line  # to the back of the rotation
                     return waiting
         return None
 
