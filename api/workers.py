@@ -295,6 +295,8 @@ class WorkerPool:
             self._waiting.push(client, waiting)
             task.expiry = loop.call_later(timeout, self._waited_too_long, task)
             if self.spares:
+                if waiting.quick and client is not None:
+                    self._spare_for_a_crowded_out_client(client)
                 self._plan_spare_check()
         try:
             frame = await task.reply
@@ -495,6 +497,19 @@ class WorkerPool:
             self._starting_spares += 1
             self._background_task(self._add_spare())
         self._plan_spare_check()
+
+    def _spare_for_a_crowded_out_client(self, client: Hashable) -> None:
+        """A quick job of a client none of whose jobs holds a process, while every process runs
+        another client's: a spare at once (within `spares`), not after `spare_after`, so that
+        one client's long queries do not keep the others waiting (`api.client_shares`)."""
+        if self._idle or self._closed:
+            return
+        if any(w.current is None or w.current.client == client for w in self._workers):
+            return
+        if sum(worker.spare for worker in self._workers) + self._starting_spares >= self.spares:
+            return
+        self._starting_spares += 1
+        self._background_task(self._add_spare())
 
     async def _add_spare(self) -> None:
         try:
