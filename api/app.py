@@ -26,6 +26,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from starlette.middleware.gzip import GZipMiddleware
 
 import api.routers
+from api.client_address import ClientAddress
 from api.errors import ApiError, install_error_handlers
 from api.logs import AccessLogMiddleware, configure_access_log
 from api.middleware import HeadAsGet, UrlTooLong
@@ -182,6 +183,8 @@ def create_app(
         expose_headers=EXPOSED_HEADERS,
     )
     app.add_middleware(AccessLogMiddleware)
+    # outermost: who the client is (a trusted proxy's X-Forwarded-For), for everything inside
+    app.add_middleware(ClientAddress, trusted=settings.trusted_proxies)
     for router in discover_routers():
         app.include_router(router)
     return app

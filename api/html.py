@@ -250,6 +250,8 @@ class Summary:
     notation: str | None = None
     description: str | None = None
     aliases: list[str] = field(default_factory=list)
+    #: its names in the other EU languages: (name, its language tags), each name once
+    other_names: list[tuple[str, list[str]]] = field(default_factory=list)
     dates: str | None = None
     date_phrases: list[str] = field(default_factory=list)
     status: tuple[str, str] | None = None  # (concept IRI, label)

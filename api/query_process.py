@@ -27,6 +27,7 @@ from typing import Any, NamedTuple
 
 import pyoxigraph as ox
 
+from api.memory_limit import limit_memory
 from api.stores.encoding import (
     GRAPH_FORMATS,
     RESULT_FORMATS,
@@ -54,7 +55,8 @@ class Job(NamedTuple):
 
 
 class Reply(NamedTuple):
-    """A query process's answer: `status` is answer, rows, syntax (bad query), unfit or error."""
+    """A query process's answer: `status` is answer, rows, syntax (bad query), unfit, memory
+    (over the memory limit) or error."""
 
     status: str
     body: bytes = b""
@@ -83,6 +85,8 @@ def answer(store: ox.Store, job: Job, prefixes: Mapping[str, str]) -> Reply:
         return serialize(result, job, prefixes)
     except SyntaxError as exc:
         return Reply("syntax", message=str(exc))
+    except MemoryError as exc:  # refused by the memory limit (api.memory_limit)
+        return Reply("memory", message=f"MemoryError: {exc}")
     except Exception as exc:
         return Reply("error", message=f"{type(exc).__name__}: {exc}")
 
@@ -186,8 +190,14 @@ def _receive_exactly(sock: socket.socket, size: int) -> bytes | None:
 # ---------------------------------------------------------------- the process
 
 
-def serve(sock: socket.socket, source: Mapping[str, Any], prefixes: Mapping[str, str]) -> None:
-    """A query process's life: open the store, say ready, answer jobs until the socket closes."""
+def serve(
+    sock: socket.socket,
+    source: Mapping[str, Any],
+    prefixes: Mapping[str, str],
+    memory_budget: int = 0,
+) -> None:
+    """A query process's life: open the store, cap its memory, say ready, answer jobs until the
+    socket closes."""
     _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the server stops its processes itself
     try:
@@ -195,7 +205,9 @@ def serve(sock: socket.socket, source: Mapping[str, Any], prefixes: Mapping[str,
     except Exception as exc:
         send_frame(sock, pickle.dumps(("failed", f"cannot open the store: {exc}")))
         return
-    send_frame(sock, pickle.dumps((READY, len(store))))
+    triples = len(store)
+    limit_memory(memory_budget)
+    send_frame(sock, pickle.dumps((READY, triples)))
     while True:
         try:
             frame = wait_for_job(sock)
@@ -228,7 +240,7 @@ def main(argv: list[str]) -> None:
     """`python -m api.query_process FD SOURCE_JSON`: serve jobs on the inherited socket FD."""
     fd, config = int(argv[0]), json.loads(argv[1])
     sock = socket.socket(fileno=fd)
-    serve(sock, config["source"], config.get("prefixes", {}))
+    serve(sock, config["source"], config.get("prefixes", {}), config.get("memory_budget", 0))
 
 
 if __name__ == "__main__":

@@ -53,6 +53,9 @@ def serve(
         log_level="info",
         access_log=False,  # api.logs writes one JSON line per request instead
         http=http_protocol(),
+        # the app reads X-Forwarded-For itself, from EMKG_TRUSTED_PROXIES only
+        # (api.client_address); uvicorn's own handling would believe it from 127.0.0.1
+        proxy_headers=False,
     )
 
 

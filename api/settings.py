@@ -78,6 +78,31 @@ class Settings(BaseSettings):
         description="a graph whose N-Triples file is at most this large is held in memory by "
         "each query process; a larger one is read from an on-disk store",
     )
+    query_memory_bytes: int = Field(
+        default=1024 * 1024 * 1024,
+        ge=0,
+        description="memory a query may take in its query process above what the process held "
+        "with the graph loaded (RLIMIT_DATA); past it the process is stopped and replaced and "
+        "the client gets 507; 0: no limit",
+    )
+    client_queries: int | None = Field(
+        default=None,
+        ge=0,
+        description="queries one client (address) may have running or waiting at once, per "
+        "server process; past it 429; by default as many as `pool_size`, so the spare "
+        "processes stay for everyone else; 0: no cap",
+    )
+    client_seconds_per_minute: float = Field(
+        default=60.0,
+        ge=0,
+        description="query-process seconds one client may spend in any minute, per server "
+        "process; past it 429 until enough of the minute has passed; 0: no budget",
+    )
+    trusted_proxies: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=(),
+        description="addresses or networks of reverse proxies whose X-Forwarded-For and "
+        "X-Forwarded-Proto are believed (the client is the rightmost hop not among them)",
+    )
     endpoint: str | None = Field(
         default=None,
         description="an external SPARQL 1.1 query endpoint instead of the embedded store",
@@ -100,10 +125,14 @@ class Settings(BaseSettings):
             servers = 1
         return max(1, (os.cpu_count() or 2) // servers)
 
-    @field_validator("service_allowlist", mode="before")
+    def queries_per_client(self) -> int:
+        """`client_queries`, by default the query processes of a server process (0: no cap)."""
+        return self.workers_per_server() if self.client_queries is None else self.client_queries
+
+    @field_validator("service_allowlist", "trusted_proxies", mode="before")
     @classmethod
     def _split_allowlist(cls, value: object) -> object:
-        """Accept a JSON list or a comma- or space-separated string of endpoint IRIs."""
+        """Accept a JSON list or a comma- or space-separated string (of IRIs, of addresses)."""
         if isinstance(value, str):
             text = value.strip()
             if text.startswith("["):
@@ -111,6 +140,18 @@ class Settings(BaseSettings):
 
                 return tuple(json.loads(text))
             return tuple(part for part in text.replace(",", " ").split() if part)
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_networks(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        import ipaddress
+
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError as exc:
+                raise ValueError(f"not an address or network: {entry!r}") from exc
         return value
 
     @field_validator("endpoint", mode="before")

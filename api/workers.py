@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import heapq
 import itertools
 import json
 import logging
@@ -42,13 +41,15 @@ import re
 import socket
 import subprocess
 import sys
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Callable, Coroutine, Hashable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
 import pyoxigraph as ox
 
+from api.fair_queue import FairQueue
+from api.memory_limit import died_of_memory
 from api.query_process import HEADER, READY, Job, Reply, answer
 
 #: what a query process (started without `site`) finds on its path: this package, and the
@@ -98,6 +99,18 @@ class PoolBusyError(PoolError):
 
 class WorkerLostError(PoolError):
     pass
+
+
+class QueryProcessDiedError(WorkerLostError):
+    """The process running the query died (not at the time or memory limit): a read may be run
+    again on another process."""
+
+
+class MemoryLimitError(PoolError):
+    def __init__(self, limit: int, pid: int) -> None:
+        super().__init__(f"the query needed more than {limit} bytes of memory and was stopped")
+        self.limit = limit
+        self.pid = pid
 
 
 def query_shape(sparql: str) -> str:
@@ -186,6 +199,7 @@ class _Task:
     worker: _Worker | None = None
     started: float = 0.0
     expiry: asyncio.TimerHandle | None = None
+    client: Hashable = None  # whose query: its line in the queue, whom its time is charged to
     shape: str | None = None  # computed when the job had to wait and some shape's cost is known
 
 
@@ -218,6 +232,9 @@ class _Waiting:
     task: _Task = field(compare=False)
     quick: bool = field(default=True, compare=False)  # not a shape known to be slow
 
+    def gone(self) -> bool:
+        return self.task.reply.done()
+
 
 # ---------------------------------------------------------------- the pool
 
@@ -243,6 +260,8 @@ class WorkerPool:
         spares: int = 0,
         spare_after: float = 0.5,
         spare_idle: float = 10.0,
+        memory_budget: int = 0,
+        on_ran: Callable[[Hashable, float], None] | None = None,
     ) -> None:
         self.source: dict[str, Any] = (
             {"store": str(source)} if isinstance(source, Path) else dict(source)
@@ -258,7 +277,9 @@ class WorkerPool:
         self.triples = 0  # as the first process counted them
         self._idle: list[_Worker] = []
         self._workers: set[_Worker] = set()
-        self._waiting: list[_Waiting] = []
+        self._waiting: FairQueue[_Waiting] = FairQueue()
+        self.memory_budget = memory_budget  # bytes a query may add to its process; 0: no limit
+        self.on_ran = on_ran  # told each job's client and the seconds it held a process
         self._numbers = itertools.count()
         self._costs: dict[str, float] = {}  # query shape -> seconds, for shapes seen to be slow
         self._slow_once: dict[str, float] = {}  # shapes seen to take long once: not yet trusted
@@ -274,16 +295,18 @@ class WorkerPool:
     async def start(self) -> None:
         await asyncio.gather(*(self._add_worker() for _ in range(self.size)))
 
-    async def run(self, job: Job, timeout: float) -> Reply:
-        """The process's reply; raises QueryTimeoutError, PoolBusyError or WorkerLostError.
+    async def run(self, job: Job, timeout: float, client: Hashable = None) -> Reply:
+        """The process's reply; raises QueryTimeoutError, MemoryLimitError, PoolBusyError or
+        WorkerLostError (QueryProcessDiedError when the process died under the query).
 
-        Waiting for a free process and running the query each have `timeout` seconds.
+        Waiting for a free process and running the query each have `timeout` seconds; `client`
+        waits in its own line, served in turn with the others' (`api.fair_queue`).
         """
         if self._closed:
             raise WorkerLostError("the query pool is shut down")
         loop = asyncio.get_running_loop()
         payload = pickle.dumps(tuple(job), protocol=pickle.HIGHEST_PROTOCOL)
-        task = _Task(payload, job.sparql, timeout, loop.create_future())
+        task = _Task(payload, job.sparql, timeout, loop.create_future(), client=client)
         if self._idle:
             self._dispatch(self._idle.pop(), task)
         else:
@@ -293,9 +316,11 @@ class WorkerPool:
             cost = self._costs.get(task.shape, 0.0) if task.shape is not None else 0.0
             delay = min(COST_WEIGHT * cost, MAX_DELAY_SECONDS, timeout / 2)
             waiting = _Waiting(now + delay, next(self._numbers), task, cost < SLOW_SECONDS)
-            heapq.heappush(self._waiting, waiting)
+            self._waiting.push(client, waiting)
             task.expiry = loop.call_later(timeout, self._waited_too_long, task)
             if self.spares:
+                if waiting.quick and client is not None:
+                    self._spare_for_a_crowded_out_client(client)
                 self._plan_spare_check()
         try:
             frame = await task.reply
@@ -350,7 +375,10 @@ class WorkerPool:
             task.expiry.cancel()
         if not task.reply.done():
             task.reply.set_result(frame)
-        self._learn(task.sparql, asyncio.get_running_loop().time() - task.started, task.shape)
+        seconds = asyncio.get_running_loop().time() - task.started
+        if self.on_ran is not None:
+            self.on_ran(task.client, seconds)
+        self._learn(task.sparql, seconds, task.shape)
         self._release(worker)
 
     def _release(self, worker: _Worker) -> None:
@@ -369,23 +397,13 @@ class WorkerPool:
             loop.call_later(self.spare_idle, self._stop_idle_spare, worker, worker.idle_since)
 
     def _next(self) -> _Task | None:
-        while self._waiting:
-            waiting = heapq.heappop(self._waiting)
-            if not waiting.task.reply.done():
-                return waiting.task
-        return None
+        waiting = self._waiting.pop()
+        return None if waiting is None else waiting.task
 
     def _next_quick(self) -> _Task | None:
         """Spares keep to quick jobs, so slow ones cannot take every process."""
-        self._waiting = [w for w in self._waiting if not w.task.reply.done()]
-        quick = [w for w in self._waiting if w.quick]
-        if not quick:
-            heapq.heapify(self._waiting)
-            return None
-        first = min(quick)
-        self._waiting.remove(first)
-        heapq.heapify(self._waiting)
-        return first.task
+        waiting = self._waiting.pop_quick()
+        return None if waiting is None else waiting.task
 
     def _waited_too_long(self, task: _Task) -> None:
         if task.worker is None:
@@ -402,6 +420,9 @@ class WorkerPool:
             return
         log.warning("query process %s killed after %g s", worker.pid, task.timeout)
         self._kill(worker)
+        self._charge(task)
+        # its shape is slow, though it never answered (no busy machine's doing: trusted at once)
+        self._learn(task.sparql, task.timeout, task.shape, certain=True)
         _fail(task, QueryTimeoutError(task.timeout, worker.pid))
 
     def _abandon(self, task: _Task) -> None:
@@ -412,13 +433,40 @@ class WorkerPool:
         worker = task.worker
         if worker is not None and worker.current is task:
             self._kill(worker)
+            self._charge(task)
 
     def _on_lost(self, worker: _Worker, exc: Exception | None) -> None:
+        """A process died: replaced at once; its job learns why once the process is waited
+        for (its exit status tells the memory limit's abort from any other death)."""
         task = worker.current
-        if task is not None:
-            _fail(task, WorkerLostError(f"the query process stopped unexpectedly ({exc!r})"))
         if worker in self._workers:
             self._kill(worker)
+        if task is None:
+            return
+        self._charge(task)
+        if worker.stopping is None:
+            _fail(task, QueryProcessDiedError(f"the query process stopped ({exc!r})"))
+            return
+        worker.stopping.add_done_callback(lambda _: self._report_death(task, worker, exc))
+
+    def _report_death(self, task: _Task, worker: _Worker, exc: Exception | None) -> None:
+        status = worker.process.returncode
+        if self.memory_budget and died_of_memory(status):
+            log.warning("query process %s stopped at the memory limit", worker.pid)
+            _fail(task, MemoryLimitError(self.memory_budget, worker.pid))
+        else:
+            log.warning("query process %s died (exit status %s)", worker.pid, status)
+            _fail(
+                task,
+                QueryProcessDiedError(
+                    f"the query process stopped unexpectedly (exit status {status}, {exc!r})"
+                ),
+            )
+
+    def _charge(self, task: _Task) -> None:
+        """Tell `on_ran` how long a job held its process (when it ended other than answered)."""
+        if self.on_ran is not None and task.started:
+            self.on_ran(task.client, asyncio.get_running_loop().time() - task.started)
 
     def _kill(self, worker: _Worker) -> None:
         """Stop a process now (it is waited for in the background) and start its replacement."""
@@ -434,10 +482,12 @@ class WorkerPool:
         if not worker.spare and not self._closed:
             self._background_task(self._replace())
 
-    def _learn(self, sparql: str, seconds: float, shape: str | None = None) -> None:
+    def _learn(
+        self, sparql: str, seconds: float, shape: str | None = None, *, certain: bool = False
+    ) -> None:
         """Remember the cost of a shape seen to take long twice (once may be a busy machine's
-        doing); forget it when it has become quick. `shape`: the query's, if already computed
-        (a quick job's is computed for nothing else)."""
+        doing), or once if `certain`; forget it when it has become quick. `shape`: the query's,
+        if already computed (a quick job's is computed for nothing else)."""
         if seconds < LEARN_SECONDS and (shape is None or shape not in self._costs):
             if shape is not None:
                 self._slow_once.pop(shape, None)
@@ -448,6 +498,8 @@ class WorkerPool:
         known = self._costs.pop(shape, None)
         if known is None:
             known = self._slow_once.pop(shape, None)
+            if known is None and certain:
+                known = seconds
             if known is None:  # the first time: not trusted yet
                 _remember(self._slow_once, shape, seconds)
                 return
@@ -470,7 +522,7 @@ class WorkerPool:
 
     def _check_spares(self) -> None:
         self._spare_check = None
-        if self._closed or not any(w.quick and not w.task.reply.done() for w in self._waiting):
+        if self._closed or not self._waiting.has_quick():
             return
         now = asyncio.get_running_loop().time()
         spares = sum(worker.spare for worker in self._workers) + self._starting_spares
@@ -483,6 +535,19 @@ class WorkerPool:
             self._starting_spares += 1
             self._background_task(self._add_spare())
         self._plan_spare_check()
+
+    def _spare_for_a_crowded_out_client(self, client: Hashable) -> None:
+        """A quick job of a client none of whose jobs holds a process, while every process runs
+        another client's: a spare at once (within `spares`), not after `spare_after`, so that
+        one client's long queries do not keep the others waiting (`api.client_shares`)."""
+        if self._idle or self._closed:
+            return
+        if any(w.current is None or w.current.client == client for w in self._workers):
+            return
+        if sum(worker.spare for worker in self._workers) + self._starting_spares >= self.spares:
+            return
+        self._starting_spares += 1
+        self._background_task(self._add_spare())
 
     async def _add_spare(self) -> None:
         try:
@@ -519,7 +584,9 @@ class WorkerPool:
             **os.environ,
             "PYTHONPATH": os.pathsep.join(filter(None, [*QUERY_PROCESS_PATH, path])),
         }
-        config = json.dumps({"source": self.source, "prefixes": self.prefixes})
+        config = json.dumps(
+            {"source": self.source, "prefixes": self.prefixes, "memory_budget": self.memory_budget}
+        )
         # started on the event loop's thread: the process's death signal follows that thread;
         # -S: without the `site` module (and the .pth files it runs), which would add megabytes
         # to every process; the path holds this package and pyoxigraph's, all a process imports
@@ -611,8 +678,10 @@ def worker_pid_alive(pid: int) -> bool:
 
 __all__ = [
     "Job",
+    "MemoryLimitError",
     "PoolBusyError",
     "PoolError",
+    "QueryProcessDiedError",
     "QueryTimeoutError",
     "Reply",
     "WorkerLostError",

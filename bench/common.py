@@ -217,10 +217,14 @@ def start_ours(
     workers: int = 1,
     pool_size: int | None = None,
     extra_env: dict[str, str] | None = None,
+    client_shares: bool = False,
 ) -> Server:
     """Our API under uvicorn with `workers` processes (each loads the store and starts its own
     pool of `pool_size` query processes, by default the cores shared out among the workers);
-    the graph as built, no auto-build."""
+    the graph as built, no auto-build.
+
+    The load generator is one address playing many clients, so the limits per client
+    (`api.client_shares`) are off unless `client_shares` (bench/limits.py measures them)."""
     port = free_port()
     command = [
         sys.executable,
@@ -237,6 +241,7 @@ def start_ours(
         "--log-level",
         "warning",
         "--no-access-log",
+        "--no-proxy-headers",  # as `emkg serve`: the app reads X-Forwarded-For itself
     ]
     env = {
         "EMKG_GRAPH_DIR": str(graph_dir),
@@ -244,6 +249,8 @@ def start_ours(
         **({"EMKG_POOL_SIZE": str(pool_size)} if pool_size else {}),
         "EMKG_ENDPOINT": "",
         "WEB_CONCURRENCY": str(workers),  # as `emkg serve --workers` sets it
+        **({} if client_shares else {"EMKG_CLIENT_QUERIES": "0"}),
+        **({} if client_shares else {"EMKG_CLIENT_SECONDS_PER_MINUTE": "0"}),
         **(extra_env or {}),
     }
     return _launch(name, "ours", command, port, "/sparql", "/health", workdir, env)

@@ -7,6 +7,12 @@ repeated (bench/mixes.py); samples the memory of the server's process tree every
 total requests, errors (there must be none), the answers' statuses, p50/p99, and whether memory
 stayed flat: the last sample within 10 % of the sample at 10 s. Exits 1 when either fails.
 
+Then the limits that keep the endpoint serving everyone (bench/limits.py, each on a fresh server
+with the default settings): a greedy client beside a light one (the light client's p95 and
+failures, the greedy client's 429s), a memory-hungry query (the server's peak memory and the
+error it got), and load with a query process killed every 3 s (requests and failures). Skip
+them with --no-limits.
+
     .venv/bin/python -m bench.load [--duration 60] [--connections 16] [--interval 5]
 """
 
@@ -20,7 +26,7 @@ import threading
 import time
 from pathlib import Path
 
-from bench import driver
+from bench import driver, limits
 from bench.common import Server, start_ours
 from bench.mixes import Request, api_mix, load_canned, sparql_mix
 from bench.run import has_queries_route
@@ -88,6 +94,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--graph-dir", type=Path, default=None, help="default: output/, built if stale")
     p.add_argument("--httpx", action="store_true", help="use the asyncio+httpx load generator")
+    p.add_argument(
+        "--no-limits", action="store_true", help="skip the fair-share, memory and kill scenarios"
+    )
     args = p.parse_args(argv)
 
     def progress(message: str) -> None:
@@ -131,6 +140,13 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         server.stop()
         log_tail = server.tail(5)
+    limit_lines: list[str] = []
+    limits_ok = True
+    try:
+        if not args.no_limits:
+            progress("limits: a greedy client, a memory-hungry query, killed query processes")
+            limit_lines, limits_ok = limits.run_all(graph_dir, workdir)
+    finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
     memory_ok, memory_line = flat(samples)
@@ -153,7 +169,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  peak RSS     {server.peak_rss_mb:.1f} MiB (VmHWM summed over the tree)")
     print(f"  memory flat  {'yes' if memory_ok else 'NO'}: {memory_line}")
     print(f"  server alive at the end: {'yes' if alive else 'NO'}")
-    ok = result.errors == 0 and memory_ok and alive and result.requests > 0
+    if limit_lines:
+        print("  limits (a fresh server each, default settings):")
+        print("\n".join(limit_lines))
+    ok = result.errors == 0 and memory_ok and alive and result.requests > 0 and limits_ok
     print(f"  verdict      {'PASS' if ok else 'FAIL'}")
     if not ok and log_tail:
         print("  server log (last lines):\n" + log_tail)

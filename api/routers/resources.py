@@ -421,6 +421,17 @@ def summarise(iri: str, outgoing: Rows) -> Summary:
     def texts(prop: str) -> list[str]:
         return sorted(str(value) for value in values.get(prop, []))
 
+    # names: in English (or untagged) as aliases, in the other EU languages apart, each once
+    english: set[str] = set()
+    in_other_languages: dict[str, set[str]] = {}
+    for row in outgoing:
+        if str(row["property"]) == SKOS + "altLabel":
+            name, language = str(row["value"]), str(row.get("language") or "")
+            if language.split("-")[0] in ("", "en"):
+                english.add(name)
+            else:
+                in_other_languages.setdefault(name, set()).add(language)
+
     label = first(RDFS + "label") or first(SKOS + "prefLabel") or first(DCT + "title")
     kinds = [
         (str(cls), labels.get(str(cls)) or compact(str(cls)))
@@ -436,7 +447,13 @@ def summarise(iri: str, outgoing: Rows) -> Summary:
         title=_text(first(DCT + "title")),
         notation=_text(first(SKOS + "notation")),
         description=_text(description),
-        aliases=texts(SKOS + "altLabel"),
+        aliases=sorted(english),
+        other_names=[
+            (name, sorted(tags))
+            for name, tags in sorted(
+                in_other_languages.items(), key=lambda pair: pair[0].casefold()
+            )
+        ],
         dates=format_dates(start, end) if start is not None or end is not None else None,
         date_phrases=texts(EMK + "datePhrase"),
         status=(str(status), labels.get(str(status)) or compact(str(status)))

@@ -49,8 +49,19 @@
     return { groups: Array.from(groups.values()), items: drawn };
   }
 
+  // the first view spans the items' starts: a long interval (a plan "until 2025") runs on
+  // past the right edge rather than squeezing every March day into a hair. Given as options,
+  // so that the chart's own first fit does not widen it again
+  var starts = items.map(function (item) { return Date.parse(item.start); }).filter(isFinite);
+  var view = {};
+  if (starts.length) {
+    view.start = new Date(Math.min.apply(null, starts) - 14 * DAY);
+    view.end = new Date(Math.max.apply(null, starts) + 30 * DAY);
+  }
   var data = build("commitment");
   var timeline = new window.vis.Timeline(container, data.items, data.groups, {
+    start: view.start,
+    end: view.end,
     stack: true,
     orientation: "top",
     groupOrder: "order",
@@ -60,14 +71,6 @@
     maxHeight: "36rem",
     tooltip: { followMouse: true },
   });
-  // the first view spans the items' starts: a long interval (a plan "until 2025") runs on
-  // past the right edge rather than squeezing every March day into a hair
-  var starts = items.map(function (item) { return Date.parse(item.start); }).filter(isFinite);
-  if (starts.length) {
-    var first = Math.min.apply(null, starts);
-    var last = Math.max.apply(null, starts);
-    timeline.setWindow(new Date(first - 14 * DAY), new Date(last + 30 * DAY), { animation: false });
-  }
   // the chart's scrolling panels take the keyboard's focus, so that they scroll without a mouse
   function focusable() {
     container.querySelectorAll(".vis-panel, .vis-left, .vis-right, .vis-center").forEach(function (panel) {
@@ -91,7 +94,9 @@
     input.addEventListener("change", function () {
       data = build(input.value);
       timeline.setData({ groups: data.groups, items: data.items });
-      timeline.fit();
+      if (view.start) {
+        timeline.setWindow(view.start, view.end, { animation: false });
+      }
     });
   });
   window.emkTimeline = timeline;

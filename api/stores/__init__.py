@@ -81,8 +81,10 @@ class QueryStore(Protocol):
         Relative IRIs in a query without BASE resolve against `base_iri` (the endpoint's URL).
 
         Raises `api.errors.ApiError`: 400 bad query, 403 refused, 406 format unfit for the
-        query form, 413 too long, 422 bad graph IRI or term, 503 over the time limit,
-        502/504 a failing external store.
+        query form, 413 too long, 422 bad graph IRI or term (or, embedded, a query that stopped
+        its query process twice), 429 past the client's share (embedded, `api.client_shares`),
+        503 over the time limit, 507 over the memory limit (embedded), 502/504 a failing
+        external store.
         """
         ...
 

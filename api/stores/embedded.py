@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
+from api.client_shares import ClientShares, current_client
 from api.errors import ApiError
 from api.query_process import Job, Reply
 from api.stores import GraphLoader, QueryForm, QueryResult, Rows
@@ -42,7 +43,14 @@ from api.stores.preflight import (
     request_dataset,
     syntax_error,
 )
-from api.workers import PoolBusyError, QueryTimeoutError, WorkerLostError, WorkerPool
+from api.workers import (
+    MemoryLimitError,
+    PoolBusyError,
+    QueryProcessDiedError,
+    QueryTimeoutError,
+    WorkerLostError,
+    WorkerPool,
+)
 
 if TYPE_CHECKING:
     from api.settings import Settings
@@ -68,6 +76,9 @@ class EmbeddedStore:
         self._files: list[Path] = []  # in-memory graphs: what each query process loads
         self._temporary: Path | None = None
         self._pool: WorkerPool | None = None
+        self.shares = ClientShares(
+            settings.queries_per_client(), settings.client_seconds_per_minute
+        )
 
     @property
     def version(self) -> str:
@@ -104,6 +115,8 @@ class EmbeddedStore:
                 PREFIXES,
                 spares=size if spares is None else spares,
                 spare_after=self.settings.spare_after,
+                memory_budget=self.settings.query_memory_bytes,
+                on_ran=self.shares.charge,
             )
             await self._pool.start()
             self._triples = self._triples or self._pool.triples
@@ -185,8 +198,33 @@ class EmbeddedStore:
         return self.settings.row_cap
 
     async def _run(self, job: Job) -> Reply:
+        visit = current_client.get()
+        self.shares.enter(visit)  # 429 past the client's share
         try:
-            return await self.pool.run(job, self.settings.query_timeout)
+            return await self._run_once_more_if_lost(job, visit.client if visit else None)
+        finally:
+            self.shares.leave(visit)
+
+    async def _run_once_more_if_lost(self, job: Job, client: str | None) -> Reply:
+        """The query, run again on a fresh process if its process died under it (not at the
+        time or memory limit); a second such death is the query's own doing, and said so."""
+        try:
+            try:
+                return await self.pool.run(job, self.settings.query_timeout, client)
+            except QueryProcessDiedError as first:
+                log.warning("a query process died under a query; running it once more: %s", first)
+                try:
+                    return await self.pool.run(job, self.settings.query_timeout, client)
+                except QueryProcessDiedError as second:
+                    raise ApiError(  # 422: the query, not the server, is what failed twice
+                        422,
+                        "the query stopped its query process twice and was given up",
+                        {
+                            "first": str(first),
+                            "second": str(second),
+                            "hint": "this query crashes the query engine; please report it",
+                        },
+                    ) from second
         except QueryTimeoutError as exc:
             raise ApiError(
                 503,
@@ -201,15 +239,18 @@ class EmbeddedStore:
             raise ApiError(
                 503, "every query worker is busy", str(exc), headers={"Retry-After": "5"}
             ) from exc
+        except MemoryLimitError as exc:
+            raise memory_limit_error(exc.limit) from exc
         except WorkerLostError as exc:
             raise ApiError(503, "the query worker stopped; try again", str(exc)) from exc
 
-    @staticmethod
-    def _failure(reply: Reply, federated: bool, sparql: str) -> ApiError:
+    def _failure(self, reply: Reply, federated: bool, sparql: str) -> ApiError:
         if reply.status == "syntax":
             return syntax_error(reply.message, sparql)
         if reply.status == "unfit":
             return ApiError(406, reply.message)
+        if reply.status == "memory":
+            return memory_limit_error(self.settings.query_memory_bytes)
         if federated:
             return ApiError(502, "a SERVICE endpoint the query calls failed", reply.message)
         return ApiError(400, "the query could not be evaluated", reply.message)
@@ -298,6 +339,22 @@ def graph_version(graph_dir: Path) -> str:
         for block in iter(lambda: stream.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()[:16]
+
+
+def memory_limit_error(limit: int) -> ApiError:
+    """507 Insufficient Storage: the server could not hold what the query needed. Not 503 (which
+    says to try again later: this query would fail again), not 500 (nothing broke)."""
+    return ApiError(
+        507,
+        f"the query needed more than the {limit / 2**20:g} MiB memory limit and was stopped",
+        {
+            "limit": "memory per query",
+            "setting": "EMKG_QUERY_MEMORY_BYTES",
+            "memory_limit_bytes": limit,
+            "hint": "sort or group fewer solutions: add LIMIT inside, narrow the patterns, "
+            "or download the dump (GET /void)",
+        },
+    )
 
 
 def _form_of(kind: str) -> QueryForm:

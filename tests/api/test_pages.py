@@ -321,6 +321,16 @@ def test_timeline_lists_events_in_date_order(site: TestClient) -> None:
     items = script_data(page, "timeline-data")
     assert isinstance(items, list)
     assert len(items) == len(starts)
+    # each happening once: an action that has events of its own is drawn as those events
+    with_events = site.post(
+        "/sparql",
+        data={"query": f"SELECT DISTINCT ?action WHERE {{ ?action <{EMK}hasEvent> ?event }}"},
+        headers={"accept": "application/sparql-results+json"},
+    ).json()["results"]["bindings"]
+    assert len(with_events) > 20
+    drawn = {item["id"] for item in items}
+    assert not drawn & {row["action"]["value"] for row in with_events}
+    assert any(item["kind"] == "action" for item in items)  # dated actions without events
 
 
 # ------------------------------------------------------------------------ the query editor
@@ -515,6 +525,26 @@ def test_entity_page_lists_each_related_item_once_with_roles(site: TestClient) -
         assert starts == sorted(starts)
     # the passages come after, folded
     assert page.index('class="related"') < page.index('<details class="passages"')
+
+
+def test_entity_page_names_it_once_per_name_languages_folded(site: TestClient) -> None:
+    page = get_page(site, "/id/country/serbia")
+    what = section(page, "what")
+    also = re.search(r"<dt>Also called</dt><dd>(.*?)</dd>", what, re.S)
+    assert also is not None and "Republic of Serbia" in also.group(1)
+    assert "Serbien" not in also.group(1)  # German, Danish and Swedish: folded apart
+    folded = re.search(r'<details class="names">(.*?)</details>', what, re.S)
+    assert folded is not None
+    names = re.findall(
+        r'<li><span lang="([a-z-]+)">([^<]+)</span> <span class="tag">([^<]+)</span>',
+        folded.group(1),
+    )
+    assert len(names) > 20
+    shown = [name for _, name, _ in names]
+    assert len(shown) == len(set(shown))  # each name once, with every language that uses it
+    tags = {name: languages.split(", ") for _, name, languages in names}
+    assert {"de", "sv"} <= set(tags["Serbien"])
+    assert tags["Srbija"] and "Сърбия" in tags
 
 
 def test_commitment_page_lists_actions_in_the_letters_order(site: TestClient) -> None:
