@@ -66,9 +66,7 @@ log = logging.getLogger("emkg.workers")
 #: a job that ran at least this long teaches the pool the cost of its shape, which then waits
 #: behind quicker ones (well above what a small query takes on a busy machine: while no shape
 #: is known, the pool computes no shapes at all)
-LEARN_SECONDS = 0.05
-#: a shape whose cost is at least this is slow: spares do not take it
-SLOW_SECONDS = 0.25
+LEARN_SECONDS = 0.02
 #: a waiting job's turn is its arrival time plus this many times its shape's cost: quicker jobs
 #: that arrive within that delay go first (about what time-slicing 16 connections on 2 cores
 #: would stretch it by)
@@ -200,7 +198,8 @@ class _Task:
     started: float = 0.0
     expiry: asyncio.TimerHandle | None = None
     client: Hashable = None  # whose query: its line in the queue, whom its time is charged to
-    shape: str | None = None  # computed when the job had to wait and some shape's cost is known
+    shape: str | None = None  # computed while the queue is ordered by cost
+    cost: float = 0.0  # its shape's learnt cost; 0: quick, or not known
 
 
 @dataclass(eq=False)
@@ -307,15 +306,15 @@ class WorkerPool:
         loop = asyncio.get_running_loop()
         payload = pickle.dumps(tuple(job), protocol=pickle.HIGHEST_PROTOCOL)
         task = _Task(payload, job.sparql, timeout, loop.create_future(), client=client)
+        now = loop.time()
+        if self._costs and now < self._order_until:
+            task.shape = query_shape(job.sparql)
+            task.cost = self._costs.get(task.shape, 0.0)
         if self._idle:
             self._dispatch(self._idle.pop(), task)
         else:
-            now = loop.time()
-            if self._costs and now < self._order_until:
-                task.shape = query_shape(job.sparql)
-            cost = self._costs.get(task.shape, 0.0) if task.shape is not None else 0.0
-            delay = min(COST_WEIGHT * cost, MAX_DELAY_SECONDS, timeout / 2)
-            waiting = _Waiting(now + delay, next(self._numbers), task, cost < SLOW_SECONDS)
+            delay = min(COST_WEIGHT * task.cost, MAX_DELAY_SECONDS, timeout / 2)
+            waiting = _Waiting(now + delay, next(self._numbers), task, not task.cost)
             self._waiting.push(client, waiting)
             task.expiry = loop.call_later(timeout, self._waited_too_long, task)
             if self.spares:
@@ -382,11 +381,18 @@ class WorkerPool:
         self._release(worker)
 
     def _release(self, worker: _Worker) -> None:
-        """A free process: to the first job in line still waiting (a spare: the first that is
-        not of a shape known to be slow), or idle."""
+        """A free process: to the first job in line still waiting, or idle. A spare takes the
+        first that is not of a shape known to be slow; so does a process whose every peer is
+        running such a shape, if one waits (slow queries never hold all the processes while
+        quick ones wait)."""
         if worker not in self._workers:
             return
-        task = self._next_quick() if worker.spare else self._next()
+        if worker.spare:
+            task = self._next_quick()
+        elif self._peers_on_slow(worker):
+            task = self._next_quick() or self._next()
+        else:
+            task = self._next()
         if task is not None:
             self._dispatch(worker, task)
             return
@@ -395,6 +401,13 @@ class WorkerPool:
             loop = asyncio.get_running_loop()
             worker.idle_since = loop.time()
             loop.call_later(self.spare_idle, self._stop_idle_spare, worker, worker.idle_since)
+
+    def _peers_on_slow(self, worker: _Worker) -> bool:
+        """Whether there are other processes and each runs a shape known to be slow."""
+        if not self._costs:
+            return False
+        peers = [w for w in self._workers if w is not worker]
+        return bool(peers) and all(w.current is not None and w.current.cost for w in peers)
 
     def _next(self) -> _Task | None:
         waiting = self._waiting.pop()

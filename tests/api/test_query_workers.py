@@ -200,6 +200,44 @@ def test_a_quick_query_passes_a_slower_one_that_came_well_before_it(store_path: 
     assert asyncio.run(scenario()) == ["quick", "slower shape"]
 
 
+def test_slow_shapes_never_hold_every_process_while_a_quick_query_waits(store_path: Path) -> None:
+    """With one process on a shape known to be slow, the other, when it frees, takes the quick
+    query waiting, though a slow-shaped one is ahead of it in line."""
+    slow = "SELECT ?s WHERE { ?s ?p ?o } LIMIT 3"
+    quick = "SELECT ?s WHERE { ?s ?p ?o } ORDER BY ?s LIMIT 3"
+
+    async def scenario() -> list[str]:
+        pool = WorkerPool(store_path, 2)
+        await pool.start()
+        finished: list[str] = []
+
+        async def run(name: str, sparql: str) -> None:
+            await pool.run(Job(sparql, JSON, 10), timeout=10)
+            finished.append(name)
+
+        try:
+            for _ in range(2):
+                pool._learn(RUNAWAY_QUERY, 3.0)
+                pool._learn("SELECT ?s WHERE { ?s ?p ?o } LIMIT 99", 0.03)  # put back 0.3 s
+            held = asyncio.create_task(pool.run(Job(RUNAWAY_QUERY, JSON, 10), timeout=8))
+            ends = asyncio.create_task(pool.run(Job(RUNAWAY_QUERY, JSON, 10), timeout=1.0))
+            await asyncio.sleep(0.05)
+            waiting = [asyncio.create_task(run("slow shape", slow))]
+            await asyncio.sleep(0.5)  # the slow shape's turn has come: it is first in line
+            waiting.append(asyncio.create_task(run("quick", quick)))
+            with pytest.raises(QueryTimeoutError):
+                await ends
+            await asyncio.gather(*waiting)
+            held.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await held
+        finally:
+            await pool.close()
+        return finished
+
+    assert asyncio.run(scenario()) == ["quick", "slow shape"]
+
+
 def test_a_worker_that_cannot_open_the_store_fails_start(tmp_path: Path) -> None:
     async def scenario() -> None:
         pool = WorkerPool(tmp_path / "no-store-here", 1, start_timeout=20)
