@@ -1,10 +1,11 @@
 """The line of jobs waiting for a query process, served client by client in turn.
 
 Each client (`api.client_shares.current_client`; None for queries outside a request) has its own
-line, ordered as the pool orders jobs (`api.workers`: arrival plus the learned cost of a slow
-shape, so quick jobs go first). A free process takes the first job of the next client in turn,
-and that client goes to the back of the rotation: a burst from one client waits behind its own
-jobs, never in front of everyone else's. With one client this is exactly the one ordered line.
+line, ordered as the pool orders jobs (`api.workers`: arrival plus a multiple of the learned cost
+of a slow shape, so quick jobs go first). A free process takes the first job of the next client
+in turn, and that client goes to the back of the rotation: a burst from one client waits behind
+its own jobs, never in front of everyone else's. With one client this is exactly the one ordered
+line.
 """
 
 from __future__ import annotations

@@ -146,7 +146,8 @@ def test_quick_queries_go_before_a_shape_known_to_be_slow(store_path: Path) -> N
             finished.append(name)
 
         try:
-            pool._learn("SELECT ?s WHERE { ?s ?p ?o } LIMIT 99", 3.0)  # seen to take 3 s
+            for _ in range(2):  # seen to take 3 s, twice
+                pool._learn("SELECT ?s WHERE { ?s ?p ?o } LIMIT 99", 3.0)
             blocker = asyncio.create_task(pool.run(Job(RUNAWAY_QUERY, JSON, 10), timeout=0.5))
             await asyncio.sleep(0.05)
             waiting = [asyncio.create_task(run("slow shape", slow))]
@@ -155,6 +156,81 @@ def test_quick_queries_go_before_a_shape_known_to_be_slow(store_path: Path) -> N
             with pytest.raises(QueryTimeoutError):
                 await blocker
             await asyncio.gather(*waiting)
+        finally:
+            await pool.close()
+        return finished
+
+    assert asyncio.run(scenario()) == ["quick", "slow shape"]
+
+
+def test_a_quick_query_passes_a_slower_one_that_came_well_before_it(store_path: Path) -> None:
+    """A shape seen to take 0.2 s waits behind a quick query that arrived 0.2 s after it (its
+    turn is put back by a multiple of its cost), where arrival order alone would run it first;
+    a quick run teaches the pool nothing, nor does one slow run (a busy machine's doing)."""
+    slow = "SELECT ?s WHERE { ?s ?p ?o } LIMIT 3"
+    quick = "SELECT ?s WHERE { ?s ?p ?o } ORDER BY ?s LIMIT 3"
+
+    async def scenario() -> list[str]:
+        pool = WorkerPool(store_path, 1)
+        await pool.start()
+        finished: list[str] = []
+
+        async def run(name: str, sparql: str) -> None:
+            await pool.run(Job(sparql, JSON, 10), timeout=10)
+            finished.append(name)
+
+        try:
+            pool._learn(quick, 0.001)
+            pool._learn("SELECT ?s WHERE { ?s ?p ?o } LIMIT 99", 0.2)
+            assert not pool._costs
+            pool._learn("SELECT ?s WHERE { ?s ?p ?o } LIMIT 98", 0.2)
+            assert pool._costs
+            blocker = asyncio.create_task(pool.run(Job(RUNAWAY_QUERY, JSON, 10), timeout=0.8))
+            await asyncio.sleep(0.05)
+            waiting = [asyncio.create_task(run("slower shape", slow))]
+            await asyncio.sleep(0.2)
+            waiting.append(asyncio.create_task(run("quick", quick)))
+            with pytest.raises(QueryTimeoutError):
+                await blocker
+            await asyncio.gather(*waiting)
+        finally:
+            await pool.close()
+        return finished
+
+    assert asyncio.run(scenario()) == ["quick", "slower shape"]
+
+
+def test_slow_shapes_never_hold_every_process_while_a_quick_query_waits(store_path: Path) -> None:
+    """With one process on a shape known to be slow, the other, when it frees, takes the quick
+    query waiting, though a slow-shaped one is ahead of it in line."""
+    slow = "SELECT ?s WHERE { ?s ?p ?o } LIMIT 3"
+    quick = "SELECT ?s WHERE { ?s ?p ?o } ORDER BY ?s LIMIT 3"
+
+    async def scenario() -> list[str]:
+        pool = WorkerPool(store_path, 2)
+        await pool.start()
+        finished: list[str] = []
+
+        async def run(name: str, sparql: str) -> None:
+            await pool.run(Job(sparql, JSON, 10), timeout=10)
+            finished.append(name)
+
+        try:
+            for _ in range(2):
+                pool._learn(RUNAWAY_QUERY, 3.0)
+                pool._learn("SELECT ?s WHERE { ?s ?p ?o } LIMIT 99", 0.03)  # put back 0.06 s
+            held = asyncio.create_task(pool.run(Job(RUNAWAY_QUERY, JSON, 10), timeout=8))
+            ends = asyncio.create_task(pool.run(Job(RUNAWAY_QUERY, JSON, 10), timeout=1.0))
+            await asyncio.sleep(0.05)
+            waiting = [asyncio.create_task(run("slow shape", slow))]
+            await asyncio.sleep(0.5)  # the slow shape's turn has come: it is first in line
+            waiting.append(asyncio.create_task(run("quick", quick)))
+            with pytest.raises(QueryTimeoutError):
+                await ends
+            await asyncio.gather(*waiting)
+            held.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await held
         finally:
             await pool.close()
         return finished
