@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -32,6 +34,31 @@ def store_path(tmp_path_factory: pytest.TempPathFactory, graph_dir: Path) -> Pat
     path = tmp_path_factory.mktemp("pool") / "store"
     load_store(path, graph_dir / "emkg.nt", graph_dir / "emk.ttl")
     return path
+
+
+class Finishing:
+    """A started pool and the order in which named queries finish on it."""
+
+    def __init__(self, pool: WorkerPool) -> None:
+        self.pool = pool
+        self.order: list[str] = []
+
+    def start(self, name: str, sparql: str) -> asyncio.Task[None]:
+        return asyncio.create_task(self._run(name, sparql))
+
+    async def _run(self, name: str, sparql: str) -> None:
+        await self.pool.run(Job(sparql, JSON, 10), timeout=10)
+        self.order.append(name)
+
+
+@contextlib.asynccontextmanager
+async def finishing_on(store_path: Path, size: int) -> AsyncIterator[Finishing]:
+    pool = WorkerPool(store_path, size)
+    await pool.start()
+    try:
+        yield Finishing(pool)
+    finally:
+        await pool.close()
 
 
 async def wait_for_size(pool: WorkerPool, size: int, timeout: float = 10.0) -> None:
@@ -137,28 +164,19 @@ def test_quick_queries_go_before_a_shape_known_to_be_slow(store_path: Path) -> N
     quick = "SELECT ?s WHERE { ?s ?p ?o } ORDER BY ?s LIMIT 3"
 
     async def scenario() -> list[str]:
-        pool = WorkerPool(store_path, 1)
-        await pool.start()
-        finished: list[str] = []
-
-        async def run(name: str, sparql: str) -> None:
-            await pool.run(Job(sparql, JSON, 10), timeout=10)
-            finished.append(name)
-
-        try:
+        async with finishing_on(store_path, 1) as finishing:
+            pool = finishing.pool
             for _ in range(2):  # seen to take 3 s, twice
                 pool._learn("SELECT ?s WHERE { ?s ?p ?o } LIMIT 99", 3.0)
             blocker = asyncio.create_task(pool.run(Job(RUNAWAY_QUERY, JSON, 10), timeout=0.5))
             await asyncio.sleep(0.05)
-            waiting = [asyncio.create_task(run("slow shape", slow))]
+            waiting = [finishing.start("slow shape", slow)]
             await asyncio.sleep(0.05)
-            waiting.append(asyncio.create_task(run("quick", quick)))
+            waiting.append(finishing.start("quick", quick))
             with pytest.raises(QueryTimeoutError):
                 await blocker
             await asyncio.gather(*waiting)
-        finally:
-            await pool.close()
-        return finished
+        return finishing.order
 
     assert asyncio.run(scenario()) == ["quick", "slow shape"]
 
@@ -171,15 +189,8 @@ def test_a_quick_query_passes_a_slower_one_that_came_well_before_it(store_path: 
     quick = "SELECT ?s WHERE { ?s ?p ?o } ORDER BY ?s LIMIT 3"
 
     async def scenario() -> list[str]:
-        pool = WorkerPool(store_path, 1)
-        await pool.start()
-        finished: list[str] = []
-
-        async def run(name: str, sparql: str) -> None:
-            await pool.run(Job(sparql, JSON, 10), timeout=10)
-            finished.append(name)
-
-        try:
+        async with finishing_on(store_path, 1) as finishing:
+            pool = finishing.pool
             pool._learn(quick, 0.001)
             pool._learn("SELECT ?s WHERE { ?s ?p ?o } LIMIT 99", 0.2)
             assert not pool._costs
@@ -187,15 +198,13 @@ def test_a_quick_query_passes_a_slower_one_that_came_well_before_it(store_path: 
             assert pool._costs
             blocker = asyncio.create_task(pool.run(Job(RUNAWAY_QUERY, JSON, 10), timeout=0.8))
             await asyncio.sleep(0.05)
-            waiting = [asyncio.create_task(run("slower shape", slow))]
+            waiting = [finishing.start("slower shape", slow)]
             await asyncio.sleep(0.2)
-            waiting.append(asyncio.create_task(run("quick", quick)))
+            waiting.append(finishing.start("quick", quick))
             with pytest.raises(QueryTimeoutError):
                 await blocker
             await asyncio.gather(*waiting)
-        finally:
-            await pool.close()
-        return finished
+        return finishing.order
 
     assert asyncio.run(scenario()) == ["quick", "slower shape"]
 
@@ -207,33 +216,24 @@ def test_slow_shapes_never_hold_every_process_while_a_quick_query_waits(store_pa
     quick = "SELECT ?s WHERE { ?s ?p ?o } ORDER BY ?s LIMIT 3"
 
     async def scenario() -> list[str]:
-        pool = WorkerPool(store_path, 2)
-        await pool.start()
-        finished: list[str] = []
-
-        async def run(name: str, sparql: str) -> None:
-            await pool.run(Job(sparql, JSON, 10), timeout=10)
-            finished.append(name)
-
-        try:
+        async with finishing_on(store_path, 2) as finishing:
+            pool = finishing.pool
             for _ in range(2):
                 pool._learn(RUNAWAY_QUERY, 3.0)
                 pool._learn("SELECT ?s WHERE { ?s ?p ?o } LIMIT 99", 0.03)  # put back 0.06 s
             held = asyncio.create_task(pool.run(Job(RUNAWAY_QUERY, JSON, 10), timeout=8))
             ends = asyncio.create_task(pool.run(Job(RUNAWAY_QUERY, JSON, 10), timeout=1.0))
             await asyncio.sleep(0.05)
-            waiting = [asyncio.create_task(run("slow shape", slow))]
+            waiting = [finishing.start("slow shape", slow)]
             await asyncio.sleep(0.5)  # the slow shape's turn has come: it is first in line
-            waiting.append(asyncio.create_task(run("quick", quick)))
+            waiting.append(finishing.start("quick", quick))
             with pytest.raises(QueryTimeoutError):
                 await ends
             await asyncio.gather(*waiting)
             held.cancel()
             with pytest.raises(asyncio.CancelledError):
                 await held
-        finally:
-            await pool.close()
-        return finished
+        return finishing.order
 
     assert asyncio.run(scenario()) == ["quick", "slow shape"]
 
