@@ -7,8 +7,10 @@ past it. Measured on the built graph (`SELECT * WHERE { ?a ?b ?c . ?d ?e ?f } OR
 which grows a process by about 350 MB a second): pyoxigraph's Rust allocator, refused, prints
 "memory allocation of N bytes failed" and aborts the process (SIGABRT); an allocation Python
 makes raises MemoryError instead, which the process answers as a memory failure. Either way the
-parent (`api.workers`) tells the client that the memory limit stopped the query, and the pool
-replaces a process that died. RLIMIT_AS was measured to work the same way but counts reserved
+parent (`api.workers`), which reads each query process's stderr (passing it on to its own)
+and keeps its last words, tells the client that the memory limit stopped the query when the
+process aborted with the allocator's refusal, and runs the query once more after any other
+death; the pool replaces a process that died. RLIMIT_AS was measured to work the same way but counts reserved
 address space too (thread stacks, mapped store files), so it would bite before the budget.
 
 This module is imported by the query process: standard library only, nothing heavy.
@@ -49,6 +51,11 @@ def limit_memory(budget: int) -> int:
     return limit
 
 
-def died_of_memory(returncode: int | None) -> bool:
-    """Whether a query process's exit status is the memory limit's (an abort)."""
-    return returncode == MEMORY_DEATH
+#: what Rust's allocator writes to stderr when the kernel refuses it memory, before aborting
+REFUSED = b"memory allocation of "
+
+
+def died_of_memory(returncode: int | None, last_words: bytes) -> bool:
+    """Whether a query process died at its memory limit: an abort whose last words on stderr
+    are the allocator's refusal (any other abort, a crash, may be run again)."""
+    return returncode == MEMORY_DEATH and REFUSED in last_words

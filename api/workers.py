@@ -202,10 +202,36 @@ class _Task:
     cost: float = 0.0  # its shape's learnt cost; 0: quick, or not known
 
 
+#: seconds a stopped process's stderr may take to reach its end once the process is gone
+LAST_WORDS_WAIT = 1.0
+
+
+class _LastWords(asyncio.Protocol):
+    """A query process's stderr, passed on to ours, its last bytes kept: they tell an abort at
+    the memory limit (`api.memory_limit.died_of_memory`) from a crash."""
+
+    KEEP = 4096
+
+    def __init__(self) -> None:
+        self.tail = b""
+        self.closed = asyncio.get_running_loop().create_future()
+
+    def data_received(self, data: bytes) -> None:
+        self.tail = (self.tail + data)[-self.KEEP :]
+        with contextlib.suppress(Exception):
+            sys.stderr.write(data.decode("utf-8", "replace"))
+            sys.stderr.flush()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.closed.done():
+            self.closed.set_result(None)
+
+
 @dataclass(eq=False)
 class _Worker:
     process: subprocess.Popen[bytes]
     channel: _Channel
+    last_words: _LastWords | None = None
     triples: int = 0
     spare: bool = False
     current: _Task | None = None
@@ -464,7 +490,8 @@ class WorkerPool:
 
     def _report_death(self, task: _Task, worker: _Worker, exc: Exception | None) -> None:
         status = worker.process.returncode
-        if self.memory_budget and died_of_memory(status):
+        last_words = worker.last_words.tail if worker.last_words is not None else b""
+        if self.memory_budget and died_of_memory(status, last_words):
             log.warning("query process %s stopped at the memory limit", worker.pid)
             _fail(task, MemoryLimitError(self.memory_budget, worker.pid))
         else:
@@ -607,19 +634,23 @@ class WorkerPool:
             [sys.executable, "-S", "-m", "api.query_process", str(theirs.fileno()), config],
             pass_fds=(theirs.fileno(),),
             stdin=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
             env=environment,
         )
         theirs.close()
         channel = _Channel()
+        last_words = _LastWords()
         loop = asyncio.get_running_loop()
         try:
+            assert process.stderr is not None
+            await loop.connect_read_pipe(lambda: last_words, process.stderr)
             await loop.create_unix_connection(lambda: channel, sock=ours)
         except BaseException:
             ours.close()
             process.kill()
             await asyncio.to_thread(process.wait, 10)
             raise
-        worker = _Worker(process, channel)
+        worker = _Worker(process, channel, last_words)
         try:
             ready = channel.next_frame()
             expiry = loop.call_later(self.start_timeout, _expire, ready)
@@ -641,6 +672,9 @@ class WorkerPool:
     async def _stop(worker: _Worker) -> None:
         worker.close()
         await asyncio.to_thread(worker.process.wait, 10)
+        if worker.last_words is not None:  # its stderr read to the end: its last words known
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(worker.last_words.closed), LAST_WORDS_WAIT)
 
     async def _replace(self) -> None:
         delay = 0.5

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import signal
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -15,7 +17,9 @@ from api.settings import Settings
 from api.stores.embedded import load_store
 from api.workers import (
     Job,
+    MemoryLimitError,
     PoolBusyError,
+    QueryProcessDiedError,
     QueryTimeoutError,
     WorkerLostError,
     WorkerPool,
@@ -236,6 +240,35 @@ def test_slow_shapes_never_hold_every_process_while_a_quick_query_waits(store_pa
         return finishing.order
 
     assert asyncio.run(scenario()) == ["quick", "slow shape"]
+
+
+MEMORY_HUNGRY = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } ORDER BY ?a ?f ?i LIMIT 5"
+
+
+def test_the_memory_limit_stops_a_query_and_a_crash_is_told_apart(store_path: Path) -> None:
+    """A query past its process's memory budget dies of the allocator's refusal: the memory
+    limit; a process that aborts for another reason died under its query (run again by the
+    store), though its exit status is the same."""
+
+    async def scenario() -> None:
+        pool = WorkerPool(store_path, 1, memory_budget=64 << 20)
+        await pool.start()
+        try:
+            with pytest.raises(MemoryLimitError, match="bytes of memory"):
+                await pool.run(Job(MEMORY_HUNGRY, JSON, 10), timeout=20)
+            await wait_for_size(pool, 1)
+            running = asyncio.create_task(pool.run(Job(RUNAWAY_QUERY, JSON, 10), timeout=20))
+            await asyncio.sleep(0.5)
+            os.kill(pool.pids[0], signal.SIGABRT)
+            with pytest.raises(QueryProcessDiedError):
+                await running
+            await wait_for_size(pool, 1)
+            reply = await pool.run(Job(SIMPLE_QUERY, JSON, 10), timeout=10)
+            assert reply
+        finally:
+            await pool.close()
+
+    asyncio.run(scenario())
 
 
 def test_a_worker_that_cannot_open_the_store_fails_start(tmp_path: Path) -> None:

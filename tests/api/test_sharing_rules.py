@@ -182,10 +182,13 @@ def test_a_process_over_its_memory_limit_is_refused_memory() -> None:
     assert done.stdout.strip() == "refused"
 
 
-def test_an_abort_is_the_memory_limits_death() -> None:
-    assert died_of_memory(-6)
-    assert not died_of_memory(-9)
-    assert not died_of_memory(0)
+def test_an_abort_with_the_allocators_refusal_is_the_memory_limits_death() -> None:
+    refused = b"memory allocation of 1073741824 bytes failed\n"
+    assert died_of_memory(-6, b"some warning\n" + refused)
+    assert not died_of_memory(-6, b"")  # an abort without it is a crash: run once more
+    assert not died_of_memory(-6, b"Fatal Python error: Aborted\n")
+    assert not died_of_memory(-9, refused)
+    assert not died_of_memory(0, b"")
 
 
 def test_the_setting_refuses_a_proxy_that_is_not_an_address() -> None:
