@@ -69,3 +69,32 @@ def start_emkg(
         stop(process)
         raise
     return process, url
+
+
+def start_oxigraph(
+    location: Path, log: Path | None = None, timeout: float = 30.0
+) -> tuple[subprocess.Popen[bytes], str]:
+    """`oxigraph serve` (the test environment's, from PyPI `oxigraph`) on `location` and a free
+    loopback port, up once it answers `ASK {}`; its output to `log` when given."""
+    port = free_port()
+    command = [
+        str(Path(sys.executable).parent / "oxigraph"),
+        "serve",
+        "--location",
+        str(location),
+        "--bind",
+        f"127.0.0.1:{port}",
+    ]
+    if log is None:
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    else:
+        with log.open("wb") as stream:
+            process = subprocess.Popen(command, stdout=stream, stderr=stream)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(url + "/query?query=ASK%7B%7D", process, timeout)
+    except RuntimeError as error:
+        stop(process)
+        said = log.read_text(errors="replace") if log is not None else ""
+        raise RuntimeError(f"oxigraph: {error}\n{said}") from error
+    return process, url

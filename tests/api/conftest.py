@@ -20,7 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from live_servers import free_port, stop, wait_until_up
+from live_servers import free_port, start_oxigraph, stop, wait_until_up
 
 from api.app import create_app
 from api.settings import Settings
@@ -143,23 +143,8 @@ OXIGRAPH_DEFAULT_TRIPLE = '<http://example.org/remote/thing> <http://www.w3.org/
 def oxigraph(tmp_path_factory: pytest.TempPathFactory, graph_dir: Path) -> Iterator[Oxigraph]:
     """`oxigraph serve` holding the fixture graph in the dataset's named graph, plus one triple
     in its default graph (for SERVICE tests)."""
-    port = free_port()
-    location = tmp_path_factory.mktemp("oxigraph")
-    process = subprocess.Popen(
-        [
-            str(VENV_BIN / "oxigraph"),
-            "serve",
-            "--location",
-            str(location),
-            "--bind",
-            f"127.0.0.1:{port}",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
+    process, url = start_oxigraph(tmp_path_factory.mktemp("oxigraph"))
     try:
-        wait_until_up(url + "/query?query=ASK%7B%7D", process)
         headers = {"Content-Type": "application/n-triples"}
         data = (graph_dir / "emkg.nt").read_bytes()
         httpx.post(

@@ -13,7 +13,6 @@ import json
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +21,7 @@ import httpx
 import pyoxigraph as ox
 import pytest
 from fastapi.testclient import TestClient
-from live_servers import free_port, stop
+from live_servers import start_oxigraph, stop
 
 from api.app import create_app
 from api.settings import Settings
@@ -116,37 +115,11 @@ def _virtuoso(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ExternalStor
 
 def _oxigraph(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ExternalStore]:
     """`oxigraph serve` on an empty store."""
-    port = free_port()
     location = tmp_path_factory.mktemp("oxigraph-store")
     log = tmp_path_factory.mktemp("oxigraph-log") / "server.log"
-    with log.open("wb") as stream:
-        process = subprocess.Popen(
-            [
-                str(VENV_BIN / "oxigraph"),
-                "serve",
-                "--location",
-                str(location),
-                "--bind",
-                f"127.0.0.1:{port}",
-            ],
-            stdout=stream,
-            stderr=stream,
-        )
-    url = f"http://127.0.0.1:{port}"
+    process, url = start_oxigraph(location, log)
     server = ExternalStore("oxigraph", url, url + "/store", url + "/query", process)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"oxigraph exited: {log.read_text(errors='replace')}")
-            try:
-                if httpx.get(url + "/query", params={"query": "ASK {}"}, timeout=1).is_success:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("oxigraph did not come up in 30 s")
-            time.sleep(0.05)
         yield server
     finally:
         stop(process)

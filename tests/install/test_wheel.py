@@ -19,7 +19,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from live_servers import free_port, stop, wait_until_up
+from live_servers import free_port, start_oxigraph, stop, wait_until_up
 
 PROJECT = Path(__file__).resolve().parents[2]
 SKIP = {".git", ".venv", "node_modules", "output", "build", "bench", "tests", ".ci"}
@@ -132,22 +132,8 @@ print([str(f) for f in distribution("eu-migration-kg").files if "licen" in str(f
 
 def _publish_into_oxigraph(emkg: str, folder: Path, env: dict[str, str], scratch: Path) -> None:
     """`emkg publish` from the installed wheel into a real Oxigraph server (the test suite's)."""
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "oxigraph"),
-            "serve",
-            "--location",
-            str(scratch / "oxigraph"),
-            "--bind",
-            f"127.0.0.1:{port}",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
+    server, url = start_oxigraph(scratch / "oxigraph")
     try:
-        wait_until_up(url + "/query?query=ASK%7B%7D", server, 30)
         _run([emkg, "publish", "--store", url + "/store"], folder, env)
         count = httpx.post(
             url + "/query",
