@@ -565,15 +565,13 @@ class WorkerPool:
         if self._closed or not self._waiting.has_quick():
             return
         now = asyncio.get_running_loop().time()
-        spares = sum(worker.spare for worker in self._workers) + self._starting_spares
-        if self._idle or spares >= self.spares:
+        if self._idle or not self._room_for_a_spare():
             return
         if all(
             w.busy_since is not None and now - w.busy_since >= self.spare_after
             for w in self._workers
         ):
-            self._starting_spares += 1
-            self._background_task(self._add_spare())
+            self._start_spare()
         self._plan_spare_check()
 
     def _spare_for_a_crowded_out_client(self, client: Hashable) -> None:
@@ -584,8 +582,14 @@ class WorkerPool:
             return
         if any(w.current is None or w.current.client == client for w in self._workers):
             return
-        if sum(worker.spare for worker in self._workers) + self._starting_spares >= self.spares:
-            return
+        if self._room_for_a_spare():
+            self._start_spare()
+
+    def _room_for_a_spare(self) -> bool:
+        """Fewer spares running or starting than `spares`."""
+        return sum(w.spare for w in self._workers) + self._starting_spares < self.spares
+
+    def _start_spare(self) -> None:
         self._starting_spares += 1
         self._background_task(self._add_spare())
 
