@@ -47,6 +47,7 @@ current_client: ContextVar[Visit | None] = ContextVar("emkg_client", default=Non
 
 WINDOW_SECONDS = 60.0
 CONCURRENCY_RETRY_AFTER = 1
+SWEEP_CLIENTS = 1024  # past this many clients with spent time, old ones are forgotten
 
 
 class ClientShares:
@@ -67,6 +68,7 @@ class ClientShares:
         self._active: dict[str, int] = {}
         self._spent: dict[str, deque[tuple[float, float]]] = {}  # (when, seconds), oldest first
         self._totals: dict[str, float] = {}
+        self._swept = float("-inf")  # when the clients whose minute had passed were last forgotten
 
     def enter(self, visit: Visit | None) -> None:
         """Count a query of this request in, or raise the 429 of the limit it would pass (a
@@ -133,9 +135,13 @@ class ClientShares:
         if spent is None:
             spent = self._spent[client] = deque()
             self._totals[client] = 0.0
-        spent.append((self._now(), seconds))
+        now = self._now()
+        spent.append((now, seconds))
         self._totals[client] += seconds
-        if len(self._spent) > 1024:  # now and then: forget clients whose minute has passed
+        # now and then (at most once a second, not on every charge once many clients are
+        # known): forget the clients whose minute has passed
+        if len(self._spent) > SWEEP_CLIENTS and now >= self._swept + 1.0:
+            self._swept = now
             for other in list(self._spent):
                 self.spent(other)
 
@@ -166,6 +172,10 @@ class ClientShares:
             if total < self.budget:
                 return max(1, math.ceil(when + self.window - now))
         return max(1, math.ceil(self.window))
+
+    def known_clients(self) -> int:
+        """How many clients have query time on record (bounded by the sweep in `charge`)."""
+        return len(self._spent)
 
     def in_flight(self, client: str) -> int:
         return self._active.get(client, 0)

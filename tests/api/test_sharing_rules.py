@@ -114,6 +114,21 @@ def test_query_time_is_budgeted_over_a_sliding_minute() -> None:
     assert shares.spent("a") == 0.0
 
 
+def test_clients_whose_minute_has_passed_are_forgotten() -> None:
+    """Many clients do not grow the table for ever: once it passes SWEEP_CLIENTS, those whose
+    minute has passed are dropped (at most once a second)."""
+    from api.client_shares import SWEEP_CLIENTS
+
+    clock = Clock()
+    shares = ClientShares(0, 10, clock=clock)
+    for number in range(SWEEP_CLIENTS + 10):
+        shares.charge(f"client {number}", 0.1)
+    clock.now += 61
+    shares.charge("newcomer", 0.1)
+    assert shares.known_clients() == 1
+    assert shares.spent("newcomer") == pytest.approx(0.1)
+
+
 def test_no_budget_charges_nothing() -> None:
     shares = ClientShares(0, 0)
     shares.charge("a", 1e6)
